@@ -1,0 +1,157 @@
+"""Settings shared by every environment; values come from the environment through config.env."""
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from config.env import BASE_DIR, env_bool, env_int, env_list, env_str, var_dir
+
+VAR_DIR = var_dir()
+
+DEBUG = env_bool("GRANNAR_DEBUG", False)
+SECRET_KEY = env_str("GRANNAR_SECRET_KEY", "grannar-local-only-secret-key-change-me-in-production")
+# Key for encrypted fields (personnummer). Production requires its own; elsewhere it is derived
+# from SECRET_KEY so that a local run needs no setup.
+FIELD_ENCRYPTION_KEY = env_str("GRANNAR_FIELD_KEY", "")
+ALLOWED_HOSTS = env_list("GRANNAR_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("GRANNAR_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "grannar.core",
+    "grannar.programmes",
+    "grannar.people",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "grannar.core.middleware.ScopeMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "grannar" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "grannar.core.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+
+def _database() -> dict:
+    url = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'grannar.sqlite3'}")
+    config = dj_database_url.parse(url, conn_max_age=env_int("GRANNAR_DB_CONN_MAX_AGE", 0))
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at the
+        # start of a transaction, so two writers queue instead of failing half-way.
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env_int("GRANNAR_SQLITE_TIMEOUT", 30),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "people.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "core:start"
+LOGOUT_REDIRECT_URL = "login"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "sv"
+LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Stockholm"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+SESSION_COOKIE_AGE = env_int("GRANNAR_SESSION_SECONDS", 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+EMAIL_BACKEND = env_str("GRANNAR_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("GRANNAR_FROM_EMAIL", "grannar@localhost")
+
+
+def _tasks() -> dict:
+    backend = env_str("GRANNAR_TASKS_BACKEND", "database")
+    if backend == "rq":
+        return {
+            "default": {
+                "BACKEND": "django_tasks_rq.RQBackend",
+                "QUEUES": ["default"],
+            }
+        }
+    if backend == "immediate":
+        return {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    return {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+TASKS = _tasks()
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("GRANNAR_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+GRANNAR_REFERENCE_PROGRAMME = BASE_DIR / "grannar" / "programmes" / "data" / "nya-grannar.toml"
+GRANNAR_DEMO_PASSWORD = env_str("GRANNAR_DEMO_PASSWORD", "grannar-demo-2026")
+PEOPLE_PAGE_SIZE = 50

@@ -1,0 +1,20 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from grannar.core import views as core_views
+from grannar.people.forms import LoginForm
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("people/", include("grannar.people.urls")),
+    path("programmes/", include("grannar.programmes.urls")),
+    path("", include("grannar.core.urls")),
+]

@@ -1,0 +1,24 @@
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from grannar.programmes.selectors import programme_list_for
+
+
+def navigation(request) -> dict:
+    """The main menu, built from what the signed-in user may open."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [(reverse("core:start"), _("Start"))]
+    items += [
+        (reverse("programmes:overview", args=[p.code]), p.name) for p in programme_list_for(user)
+    ]
+    if user.is_superuser or user.has_role("admin", "coordinator"):
+        items.append((reverse("people:list"), _("People")))
+    path = request.path
+    return {
+        "nav_items": [
+            {"url": url, "label": label, "current": path == url or path.startswith(url) and url != "/"}
+            for url, label in items
+        ]
+    }

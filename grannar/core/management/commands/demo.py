@@ -1,0 +1,20 @@
+from grannar.core.management.base import AdminCommand
+from grannar.demo import SCALES, demo_load
+
+
+class Command(AdminCommand):
+    help = (
+        "Load deterministic demo data. Without --scale it loads what `make run` loads; "
+        "the reference programme is loaded first when missing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", choices=SCALES, default="region")
+
+    def handle(self, *args, scale: str, **options):
+        result = demo_load(scale=scale)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo ({scale}) for {result.programme.code}: {result.people_created} people added."
+            )
+        )

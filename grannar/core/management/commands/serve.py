@@ -1,0 +1,87 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+
+from grannar.core.management.base import AdminCommand
+from grannar.demo import DEMO_DOMAIN, demo_load
+from grannar.people.models import User
+
+
+class Command(AdminCommand):
+    help = (
+        "Run Grannar on one machine: migrate, load the reference programme and demo data the "
+        "first time, then start the web server and the task worker until Ctrl-C."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--no-demo", action="store_true", help="Do not load demo data.")
+
+    def handle(self, *args, port: int, host: str, no_demo: bool, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        self.stdout.write("Database ready.")
+        if not no_demo:
+            self._demo()
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"]}
+        bin_dir = os.path.dirname(sys.executable)
+        processes = [
+            subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
+                [
+                    os.path.join(bin_dir, "gunicorn"),
+                    "config.wsgi",
+                    "--bind",
+                    f"{host}:{port}",
+                    "--workers",
+                    os.environ.get("WEB_CONCURRENCY", "2"),
+                    "--threads",
+                    "4",
+                    "--access-logfile",
+                    "-",
+                ],
+                env=env,
+            ),
+            subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
+                [sys.executable, "-m", "grannar.cli", "db_worker"], env=env
+            ),
+        ]
+        self.stdout.write(self.style.SUCCESS(f"Grannar is running on http://{host}:{port}/"))
+        self.stdout.write("Press Ctrl-C to stop the web server and the task worker.")
+        try:
+            while all(process.poll() is None for process in processes):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for process in processes:
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+            for process in processes:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        self.stdout.write("Stopped.")
+
+    def _demo(self) -> None:
+        if User.objects.filter(email=f"admin@{DEMO_DOMAIN}").exists():
+            self.stdout.write("Demo data already loaded; keeping the data as it is.")
+            accounts = [(u.email, ", ".join(u.role_names)) for u in self._demo_users()]
+        else:
+            self.stdout.write("Loading the reference programme and demo data (first run)...")
+            accounts = demo_load().accounts
+        password = settings.GRANNAR_DEMO_PASSWORD
+        self.stdout.write("")
+        self.stdout.write(self.style.MIGRATE_HEADING("Demo logins (password for all: %s)" % password))
+        for email, label in accounts:
+            self.stdout.write(f"  {email:<40} {label}")
+        self.stdout.write("")
+
+    def _demo_users(self):
+        return User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").order_by("email")

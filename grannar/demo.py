@@ -1,0 +1,405 @@
+"""Deterministic demo data: the same seed gives the same people, workplaces and accounts.
+
+Nothing here knows a particular programme: shares, categories and names are drawn from a
+seeded generator over whatever the programme file defines.
+"""
+
+import hashlib
+import math
+import random
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from faker import Faker
+
+from grannar.core.audit import log_action
+from grannar.core.crypto import encrypt_text
+from grannar.people.models import Gender, Person, Role, User, Workplace
+from grannar.people.services import role_assign
+from grannar.programmes.loader import parse_programme_file
+from grannar.programmes.models import Membership, Programme, ProgrammeCategory, Sector
+from grannar.programmes.services import programme_load, programme_load_file
+
+SEED = 2016
+DEMO_DOMAIN = "demo.example"
+NATIONAL_CODE = "nationell-demo"
+SCALES = ("small", "region", "national")
+
+_SECTOR_UNITS = {
+    0: ["Socialtjänsten {}", "Individ- och familjeomsorgen {}", "Familjehemsenheten {}"],
+    1: ["HVB {}", "Stödboende {}", "Ungdomsboendet {}"],
+    2: ["{}skolan", "Elevhälsan {}", "{} gymnasium"],
+    3: ["Fritidsgården {}", "Kulturskolan {}", "Biblioteket {}"],
+}
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    email: str
+    first_name: str
+    last_name: str
+    gender: str
+    birth_year: int | None
+    municipality_id: int
+    workplace_key: tuple[int, str] | None
+    category_id: int | None
+    support_resource: bool
+    personnummer: str
+
+
+def _ascii(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(c for c in folded.lower() if c.isalnum() or c in ".-")
+
+
+def _luhn_digit(nine: str) -> int:
+    total = 0
+    for index, char in enumerate(nine):
+        value = int(char) * (2 if index % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return (10 - total % 10) % 10
+
+
+def demo_personnummer(rng: random.Random, birth_year: int, gender: str) -> str:
+    """A personnummer with a valid check digit (for demos; it belongs to nobody we know of)."""
+    month, day = rng.randint(1, 12), rng.randint(1, 28)
+    serial = rng.randint(0, 99)
+    sex_digit = rng.choice([0, 2, 4, 6, 8] if gender == Gender.WOMAN else [1, 3, 5, 7, 9])
+    nine = f"{birth_year % 100:02d}{month:02d}{day:02d}{serial:02d}{sex_digit}"
+    return f"{birth_year:04d}{month:02d}{day:02d}{serial:02d}{sex_digit}{_luhn_digit(nine)}"
+
+
+def _shares(rng: random.Random, memberships: list[Membership]) -> list[float]:
+    """A long-tailed share per municipality in file order; an early leaver gets less."""
+    weights = []
+    for rank, membership in enumerate(memberships, start=1):
+        weight = 1 / rank**1.1 * rng.uniform(0.8, 1.2)
+        weights.append(weight * (0.4 if membership.left_early else 1))
+    total = sum(weights)
+    return [w / total for w in weights]
+
+
+def _split(total: int, shares: list[float]) -> list[int]:
+    counts = [math.floor(total * share) for share in shares]
+    for index in range(total - sum(counts)):
+        counts[index % len(counts)] += 1
+    return counts
+
+
+class DemoBuilder:
+    """Plans demo rows for one programme from a seed, then writes them in bulk."""
+
+    def __init__(self, programme: Programme, *, staff: int, support_resources: int, seed: int):
+        self.programme = programme
+        self.staff = staff
+        self.support_resources = support_resources
+        self.rng = random.Random(f"{seed}-{programme.code}")
+        self.faker = Faker("sv_SE")
+        self.faker.seed_instance(f"{seed}-{programme.code}")
+        self.emails: set[str] = set()
+        self.with_personnummer = staff <= 20000
+
+    def _email(self, first: str, last: str, municipality_name: str) -> str:
+        base = f"{_ascii(first)}.{_ascii(last)}"
+        domain = f"{_ascii(municipality_name).replace('.', '')}.{DEMO_DOMAIN}"
+        email, n = f"{base}@{domain}", 1
+        while email in self.emails:
+            n += 1
+            email = f"{base}{n}@{domain}"
+        self.emails.add(email)
+        return email
+
+    def plan(self) -> tuple[list[Workplace], list[PersonRow]]:
+        memberships = list(
+            self.programme.memberships.filter(participates=True)
+            .select_related("municipality")
+            .order_by("id")
+        )
+        categories = [
+            pc.category
+            for pc in ProgrammeCategory.objects.filter(programme=self.programme)
+            .select_related("category")
+            .order_by("id")
+        ]
+        sector_ids = sorted({c.sector_id for c in categories})
+        sectors = {s.pk: s for s in Sector.objects.filter(pk__in=sector_ids)}
+        category_weights = [self.rng.uniform(1, 4) for _ in categories]
+        start_year = self.programme.starts.year
+        counts = _split(self.staff, _shares(self.rng, memberships))
+        supports = _split(self.support_resources, _shares(self.rng, memberships))
+
+        workplaces: list[Workplace] = []
+        people: list[PersonRow] = []
+        for membership, count, support_count in zip(memberships, counts, supports, strict=True):
+            municipality = membership.municipality
+            by_sector: dict[int, list[str]] = {}
+            for position, sector_id in enumerate(sector_ids):
+                units = max(1, round(count / len(sector_ids) / 45))
+                names: list[str] = []
+                templates = _SECTOR_UNITS[position % len(_SECTOR_UNITS)]
+                while len(names) < units:
+                    area = self.faker.city() if names else municipality.name
+                    name = self.rng.choice(templates).format(area)
+                    if name not in names:
+                        names.append(name)
+                by_sector[sector_id] = names
+                workplaces += [
+                    Workplace(municipality=municipality, sector=sectors[sector_id], name=name)
+                    for name in names
+                ]
+            for _ in range(count):
+                category = self.rng.choices(categories, weights=category_weights)[0]
+                people.append(
+                    self._person(
+                        municipality,
+                        start_year,
+                        category_id=category.pk,
+                        workplace_key=(
+                            municipality.pk,
+                            self.rng.choice(by_sector[category.sector_id]),
+                        ),
+                    )
+                )
+            for _ in range(support_count):
+                people.append(
+                    self._person(municipality, start_year, category_id=None, workplace_key=None)
+                )
+        return workplaces, people
+
+    def _person(self, municipality, start_year, *, category_id, workplace_key) -> PersonRow:
+        support = category_id is None
+        gender = self.rng.choices(
+            [Gender.WOMAN, Gender.MAN, Gender.OTHER, Gender.UNKNOWN], weights=[72, 25, 1, 2]
+        )[0]
+        if gender == Gender.MAN:
+            first = self.faker.first_name_male()
+        elif gender == Gender.WOMAN:
+            first = self.faker.first_name_female()
+        else:
+            first = self.faker.first_name()
+        last = self.faker.last_name()
+        age = self.rng.randint(19, 24) if support else int(self.rng.triangular(22, 66, 42))
+        birth_year = None if self.rng.random() < 0.02 else start_year - age
+        personnummer = ""
+        if birth_year and self.with_personnummer and self.rng.random() < 0.85:
+            personnummer = demo_personnummer(self.rng, birth_year, gender)
+        return PersonRow(
+            email=self._email(first, last, municipality.name),
+            first_name=first,
+            last_name=last,
+            gender=gender,
+            birth_year=birth_year,
+            municipality_id=municipality.pk,
+            workplace_key=workplace_key,
+            category_id=category_id,
+            support_resource=support,
+            personnummer=personnummer,
+        )
+
+    def write(self, workplaces: list[Workplace], people: list[PersonRow]) -> int:
+        Workplace.objects.bulk_create(workplaces, batch_size=2000, ignore_conflicts=True)
+        municipality_ids = {row.municipality_id for row in people}
+        workplace_ids = {
+            (w.municipality_id, w.name): w.pk
+            for w in Workplace.objects.with_scopes_disabled().filter(
+                municipality_id__in=municipality_ids
+            )
+        }
+        before = Person.objects.with_scopes_disabled().count()
+        Person.objects.bulk_create(
+            (
+                Person(
+                    email=row.email,
+                    first_name=row.first_name,
+                    last_name=row.last_name,
+                    gender=row.gender,
+                    birth_year=row.birth_year,
+                    municipality_id=row.municipality_id,
+                    workplace_id=workplace_ids[row.workplace_key] if row.workplace_key else None,
+                    staff_category_id=row.category_id,
+                    support_resource=row.support_resource,
+                    personnummer_encrypted=encrypt_text(row.personnummer)
+                    if row.personnummer
+                    else "",
+                )
+                for row in people
+            ),
+            batch_size=2000,
+            ignore_conflicts=True,
+        )
+        return Person.objects.with_scopes_disabled().count() - before
+
+
+def _ensure_reference_programme() -> Programme:
+    path = Path(settings.GRANNAR_REFERENCE_PROGRAMME)
+    code = programme_code_in(path)
+    programme = Programme.objects.filter(code=code).first()
+    return programme or programme_load_file(path=path).programme
+
+
+def programme_code_in(path: Path) -> str:
+    return parse_programme_file(path.read_text(encoding="utf-8")).programme["code"]
+
+
+def national_programme_text(*, seed: int = SEED, municipalities: int = 290) -> str:
+    """A programme file for a synthetic national programme (codes 3001+ are not real ones)."""
+    faker = Faker("sv_SE")
+    faker.seed_instance(f"{seed}-national")
+    names: list[str] = []
+    while len(names) < municipalities:
+        name = faker.city()
+        if name in names:
+            name = f"{name} {len(names)}"
+        names.append(name)
+    lines = [
+        "[programme]",
+        f'code = "{NATIONAL_CODE}"',
+        'name = "Nationell demo"',
+        'summary = "Syntetiskt program i nationell skala för prestandamätning"',
+        'owner = "Demo"',
+        "starts = 2024-01-01",
+        "ends = 2026-12-31",
+        "target_participants = 80000",
+        "",
+        "[cofinancing]",
+        "hourly_rate_sek = 300",
+    ]
+    for number, title in enumerate(["Bemötande", "Skolgång", "Samverkan"], start=1):
+        lines += ["[[subgoal]]", f"number = {number}", f'title = "{title}"']
+    sectors = [
+        ("socialtjanst", "Socialtjänst"),
+        ("boende", "Boende"),
+        ("skola", "Skola och elevhälsa"),
+        ("fritid", "Kultur och fritid"),
+    ]
+    for code, name in sectors:
+        lines += ["[[sector]]", f'code = "{code}"', f'name = "{name}"']
+    categories = [
+        ("socialsekreterare", "Socialsekreterare", "socialtjanst"),
+        ("boendepersonal", "Boendepersonal på HVB och stödboende", "boende"),
+        ("pedagogisk", "Pedagogisk personal", "skola"),
+        ("elevhalsa", "Elevhälsa", "skola"),
+        ("kultur-fritid", "Kultur- och fritidspersonal", "fritid"),
+    ]
+    for code, name, sector in categories:
+        lines += ["[[staff_category]]", f'code = "{code}"', f'name = "{name}"', f'sector = "{sector}"']
+    for index, name in enumerate(names):
+        lines += [
+            "[[municipality]]",
+            f'name = "{name}"',
+            f'code = "{3001 + index}"',
+            "participates = true",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _demo_accounts(programme: Programme, *, password: str) -> list[tuple[str, str]]:
+    """Create the demo accounts (idempotent); return (e-mail, what the account shows)."""
+    accounts: list[tuple[str, str]] = []
+
+    def account(email: str, role: str, label: str, *, municipality=None, person=None) -> None:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email, password, person=person)
+        role_assign(user=user, role=role, by=None, programme=programme, municipality=municipality)
+        if person is not None:
+            role_assign(user=user, role=Role.PARTICIPANT, by=None, programme=programme)
+        accounts.append((email, label))
+
+    account(f"admin@{DEMO_DOMAIN}", Role.ADMIN, "programme admin")
+    memberships = programme.memberships.filter(participates=True).select_related("municipality")
+    for membership in memberships.order_by("municipality__code"):
+        municipality = membership.municipality
+        account(
+            f"samordnare.{municipality.code}@{DEMO_DOMAIN}",
+            Role.COORDINATOR,
+            f"coordinator, {municipality.name}",
+            municipality=municipality,
+        )
+    account(f"kursledare@{DEMO_DOMAIN}", Role.TRAINER, "trainer")
+    colleague = (
+        Person.objects.with_scopes_disabled()
+        .filter(municipality__memberships__programme=programme, support_resource=False)
+        .order_by("id")
+        .first()
+    )
+    if colleague is not None:
+        participant, _ = Person.objects.with_scopes_disabled().get_or_create(
+            email=f"deltagare@{DEMO_DOMAIN}",
+            defaults={
+                "first_name": "Sara",
+                "last_name": "Lindqvist",
+                "gender": Gender.WOMAN,
+                "birth_year": programme.starts.year - 38,
+                "municipality_id": colleague.municipality_id,
+                "workplace_id": colleague.workplace_id,
+                "staff_category_id": colleague.staff_category_id,
+            },
+        )
+        account(f"deltagare@{DEMO_DOMAIN}", Role.PARTICIPANT, "participant", person=participant)
+    account(f"utvarderare@{DEMO_DOMAIN}", Role.EVALUATOR, "evaluator")
+    account(f"revisor@{DEMO_DOMAIN}", Role.AUDITOR, "auditor")
+    return accounts
+
+
+@dataclass
+class DemoResult:
+    programme: Programme
+    people_created: int
+    accounts: list[tuple[str, str]]
+
+
+def demo_load(*, scale: str = "region", password: str | None = None) -> DemoResult:
+    """Load the demo for `scale`; loading it again adds nothing."""
+    if scale not in SCALES:
+        raise ValueError(f"Unknown scale {scale!r}; choose one of {', '.join(SCALES)}.")
+    password = password or settings.GRANNAR_DEMO_PASSWORD
+    with transaction.atomic():
+        reference = _ensure_reference_programme()
+        if scale == "national":
+            programme = programme_load(text=national_programme_text()).programme
+            staff, supports = 100_000, 400
+        else:
+            programme = reference
+            planned = programme.reported_participants or programme.target_participants
+            staff = math.ceil(planned * 1.09)
+            supports = max(2, staff // 75)
+            if scale == "small":
+                staff, supports = staff // 10, max(2, supports // 4)
+        builder = DemoBuilder(programme, staff=staff, support_resources=supports, seed=SEED)
+        created = builder.write(*builder.plan())
+        accounts = _demo_accounts(reference, password=password)
+        if created:
+            log_action(
+                action="core.demo.loaded",
+                target=programme,
+                data={"scale": scale, "people_created": created},
+            )
+    return DemoResult(programme=programme, people_created=created, accounts=accounts)
+
+
+def demo_fingerprint(programme: Programme) -> str:
+    """A digest of the programme's demo people, to show that the same seed gives the same data."""
+    rows = (
+        Person.objects.with_scopes_disabled()
+        .filter(municipality__memberships__programme=programme, email__endswith=DEMO_DOMAIN)
+        .order_by("email")
+        .values_list(
+            "email",
+            "first_name",
+            "last_name",
+            "gender",
+            "birth_year",
+            "municipality__code",
+            "workplace__name",
+            "staff_category__code",
+            "support_resource",
+        )
+    )
+    digest = hashlib.sha256()
+    for row in rows.iterator(chunk_size=5000):
+        digest.update(repr(row).encode())
+    return digest.hexdigest()

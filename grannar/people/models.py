@@ -1,0 +1,233 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from grannar.programmes.models import Municipality, Programme, Sector, StaffCategory
+
+
+def normalize_email(value: str) -> str:
+    """E-mail is a person's identity: compared trimmed and case-insensitively."""
+    return (value or "").strip().lower()
+
+
+class Gender(models.TextChoices):
+    WOMAN = "kvinna", _("woman")
+    MAN = "man", _("man")
+    OTHER = "annat", _("other")
+    UNKNOWN = "okand", _("not given")
+
+
+class Workplace(models.Model):
+    """A unit (arbetsplats/enhet) in a municipality, belonging to one sector."""
+
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("municipality"), on_delete=models.PROTECT
+    )
+    sector = models.ForeignKey(Sector, verbose_name=_("sector"), on_delete=models.PROTECT)
+    name = models.CharField(_("name"), max_length=200)
+    organisation_number = models.CharField(_("organisation number"), max_length=11, blank=True)
+
+    objects = ScopedManager(municipality="municipality")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "name"], name="workplace_unique_name")
+        ]
+        verbose_name = _("workplace")
+        verbose_name_plural = _("workplaces")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    """A member of staff (or a support resource) who takes part in training."""
+
+    email = models.EmailField(_("e-mail address"), max_length=254)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    gender = models.CharField(
+        _("gender"), max_length=6, choices=Gender.choices, default=Gender.UNKNOWN
+    )
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("municipality"), on_delete=models.PROTECT
+    )
+    workplace = models.ForeignKey(
+        Workplace,
+        verbose_name=_("workplace"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="people",
+    )
+    staff_category = models.ForeignKey(
+        StaffCategory,
+        verbose_name=_("staff category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    support_resource = models.BooleanField(_("support resource"), default=False)
+    # Fernet token of the 12-digit personnummer; only the ESF/SCB export decrypts it.
+    personnummer_encrypted = models.TextField(blank=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(municipality="municipality")
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="person_unique_email"),
+            models.CheckConstraint(
+                condition=models.Q(support_resource=True)
+                | models.Q(staff_category__isnull=False),
+                name="person_category_unless_support_resource",
+            ),
+        ]
+        indexes = [models.Index(fields=["municipality", "last_name"])]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def has_personnummer(self) -> bool:
+        return bool(self.personnummer_encrypted)
+
+    def save(self, *args, **kwargs):
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        return self.get(email=normalize_email(username))
+
+    def create_user(self, email: str, password: str | None = None, **fields):
+        user = self.model(email=normalize_email(email), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields):
+        fields.setdefault("is_superuser", True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account that signs in; it may be linked to the Person it belongs to."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    person = models.OneToOneField(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="user"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    language = models.CharField(_("language"), max_length=5, blank=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.email
+
+    def save(self, *args, **kwargs):
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+    @cached_property
+    def role_assignments(self) -> list["RoleAssignment"]:
+        return list(self.roles.select_related("municipality", "programme"))
+
+    def has_role(self, *roles: str) -> bool:
+        return any(assignment.role in roles for assignment in self.role_assignments)
+
+    @property
+    def role_names(self) -> list[str]:
+        return sorted({assignment.role for assignment in self.role_assignments})
+
+    @property
+    def coordinated_municipality_ids(self) -> list[int]:
+        return sorted(
+            {a.municipality_id for a in self.role_assignments if a.role == Role.COORDINATOR}
+        )
+
+    def municipality_scope(self) -> list[int] | None:
+        """Municipalities this user's requests may reach: None means all (admin, auditor)."""
+        if self.is_superuser or self.has_role(Role.ADMIN, Role.AUDITOR, Role.EVALUATOR):
+            return None
+        ids = set(self.coordinated_municipality_ids)
+        if self.person_id:
+            ids.add(Person.objects.with_scopes_disabled().get(pk=self.person_id).municipality_id)
+        return sorted(ids)
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("programme admin")
+    COORDINATOR = "coordinator", _("municipal coordinator")
+    TRAINER = "trainer", _("trainer")
+    PARTICIPANT = "participant", _("participant")
+    EVALUATOR = "evaluator", _("evaluator")
+    AUDITOR = "auditor", _("auditor")
+
+
+class RoleAssignment(models.Model):
+    """One role a user holds in a programme; a coordinator's is tied to one municipality."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("programme"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("municipality"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "programme", "municipality"],
+                name="role_assignment_unique",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role="coordinator") | models.Q(municipality__isnull=False),
+                name="role_coordinator_has_municipality",
+            ),
+        ]
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+
+    def __str__(self) -> str:
+        where = f" ({self.municipality})" if self.municipality_id else ""
+        return f"{self.get_role_display()}{where}"

@@ -1,0 +1,69 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from grannar.core.permissions import role_required
+from grannar.people.forms import PersonForm, PersonSearchForm
+from grannar.people.models import Role
+from grannar.people.selectors import access_person, person_list
+from grannar.people.services import person_create, person_update
+
+MANAGERS = (Role.ADMIN, Role.COORDINATOR)
+
+
+@role_required(*MANAGERS)
+def person_list_view(request):
+    form = PersonSearchForm(request.GET or None, user=request.user)
+    query, municipality = "", None
+    if form.is_valid():
+        query = form.cleaned_data["q"]
+        municipality = form.cleaned_data["municipality"]
+    people = person_list(
+        user=request.user, query=query, municipality_id=municipality.pk if municipality else None
+    )
+    page = Paginator(people, settings.PEOPLE_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "query_string": _query_without_page(request)}
+    template = "people/_person_results.html" if request.htmx else "people/person_list.html"
+    return render(request, template, context)
+
+
+def _query_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@role_required(*MANAGERS)
+@require_http_methods(["GET", "POST"])
+def person_create_view(request):
+    form = PersonForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        person = person_create(
+            by=request.user, personnummer=form.personnummer_change(), **form.person_values()
+        )
+        messages.success(request, _("%(name)s has been added.") % {"name": person.full_name})
+        return redirect("people:detail", pk=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "person": None})
+
+
+@role_required(*MANAGERS)
+@require_http_methods(["GET", "POST"])
+def person_detail_view(request, pk: int):
+    person = access_person(user=request.user, pk=pk)
+    form = PersonForm(request.POST or None, instance=person, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        changed = person_update(
+            person=person,
+            by=request.user,
+            personnummer=form.personnummer_change(),
+            **form.person_values(),
+        )
+        if changed:
+            messages.success(request, _("The changes have been saved."))
+        else:
+            messages.info(request, _("Nothing was changed."))
+        return redirect("people:detail", pk=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "person": person})

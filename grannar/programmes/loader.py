@@ -1,0 +1,215 @@
+"""Reading and checking a programme file (TOML); writing it is `services.programme_load`."""
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from grannar.programmes.models import municipality_code_validator
+
+# Each table of the file: its keys, which are required, and the type each must have.
+_SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
+    "programme": {
+        "code": (str, True),
+        "name": (str, True),
+        "summary": (str, False),
+        "owner": (str, True),
+        "funder": (str, False),
+        "grant_sek": (int, False),
+        "total_budget_sek": (int, False),
+        "starts": (dt.date, True),
+        "ends": (dt.date, True),
+        "programme_area": (str, False),
+        "target_participants": (int, True),
+        "reported_participants": (int, False),
+        "planned_gender_split": (dict, False),
+        "purpose": (str, False),
+    },
+    "subgoal": {"number": (int, True), "title": (str, True), "text": (str, False)},
+    "sector": {"code": (str, True), "name": (str, True)},
+    "staff_category": {
+        "code": (str, True),
+        "name": (str, True),
+        "sector": (str, True),
+        "hourly_rate_sek": ((int, float), False),
+    },
+    "cofinancing": {"hourly_rate_sek": ((int, float), True)},
+    "support_resource": {"name": (str, True), "description": (str, False)},
+    "format": {"code": (str, True), "name": (str, True)},
+    "municipality": {
+        "name": (str, True),
+        "code": (str, True),
+        "participates": (bool, True),
+        "left_early": (bool, False),
+        "joined": (dt.date, False),
+        "left": (dt.date, False),
+    },
+}
+_LISTS = {"subgoal", "sector", "staff_category", "format", "municipality"}
+_REQUIRED_TABLES = {"programme", "subgoal", "sector", "staff_category", "municipality"}
+_GENDERS = {"kvinna", "man", "annat", "okand"}
+
+
+class ProgrammeFileError(Exception):
+    """A programme file that cannot be loaded; `problems` names each key and what is wrong."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class ProgrammeFile:
+    programme: dict[str, Any]
+    subgoals: list[dict[str, Any]] = field(default_factory=list)
+    sectors: list[dict[str, Any]] = field(default_factory=list)
+    categories: list[dict[str, Any]] = field(default_factory=list)
+    formats: list[dict[str, Any]] = field(default_factory=list)
+    municipalities: list[dict[str, Any]] = field(default_factory=list)
+    default_hourly_rate_sek: Decimal = Decimal(0)
+    support_resource: dict[str, Any] = field(default_factory=dict)
+
+
+def _type_name(kind) -> str:
+    names = {str: "text", int: "integer", bool: "true/false", dt.date: "date", dict: "table"}
+    if isinstance(kind, tuple):
+        return _("number")
+    return _(names.get(kind, kind.__name__))
+
+
+def _check_table(where: str, table: Any, schema: dict, problems: list[str]) -> None:
+    if not isinstance(table, dict):
+        problems.append(_("%(where)s: must be a table") % {"where": where})
+        return
+    for key in table:
+        if key not in schema:
+            problems.append(_("%(where)s.%(key)s: unknown key") % {"where": where, "key": key})
+    for key, (kind, required) in schema.items():
+        if key not in table:
+            if required:
+                problems.append(
+                    _("%(where)s.%(key)s: missing required key") % {"where": where, "key": key}
+                )
+            continue
+        value = table[key]
+        # bool is an int in Python; a number key must not accept true/false.
+        wrong_bool = isinstance(value, bool) and kind is not bool
+        if wrong_bool or not isinstance(value, kind) or isinstance(value, dt.datetime):
+            problems.append(
+                _("%(where)s.%(key)s: must be %(type)s")
+                % {"where": where, "key": key, "type": _type_name(kind)}
+            )
+        elif isinstance(value, str) and not value.strip() and required:
+            problems.append(
+                _("%(where)s.%(key)s: must not be empty") % {"where": where, "key": key}
+            )
+
+
+def _check_unique(name: str, rows: list[dict], key: str, problems: list[str]) -> None:
+    seen: dict[Any, int] = {}
+    for index, row in enumerate(rows, start=1):
+        value = row.get(key)
+        if value is None:
+            continue
+        if value in seen:
+            problems.append(
+                _("%(name)s[%(index)s].%(key)s: duplicate %(value)s (also in %(name)s[%(first)s])")
+                % {"name": name, "index": index, "key": key, "value": value, "first": seen[value]}
+            )
+        else:
+            seen[value] = index
+
+
+def parse_programme_file(text: str) -> ProgrammeFile:
+    """Parse and check a programme file; raise ProgrammeFileError listing every problem."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ProgrammeFileError([_("not valid TOML: %(error)s") % {"error": error}]) from error
+
+    problems: list[str] = []
+    for key in data:
+        if key not in _SCHEMA:
+            problems.append(_("%(key)s: unknown table") % {"key": key})
+    for key in sorted(_REQUIRED_TABLES - data.keys()):
+        problems.append(_("%(key)s: missing required table") % {"key": key})
+
+    for name, schema in _SCHEMA.items():
+        if name not in data:
+            continue
+        if name in _LISTS:
+            rows = data[name]
+            if not isinstance(rows, list):
+                problems.append(_("%(key)s: must be an array of tables ([[%(key)s]])") % {"key": name})
+                continue
+            for index, row in enumerate(rows, start=1):
+                _check_table(f"{name}[{index}]", row, schema, problems)
+        else:
+            _check_table(name, data[name], schema, problems)
+    if problems:
+        raise ProgrammeFileError(problems)
+
+    programme = data["programme"]
+    if programme["ends"] < programme["starts"]:
+        problems.append(_("programme.ends: must not be before programme.starts"))
+    if programme["target_participants"] <= 0:
+        problems.append(_("programme.target_participants: must be greater than 0"))
+    for gender in programme.get("planned_gender_split", {}):
+        if gender not in _GENDERS:
+            problems.append(
+                _("programme.planned_gender_split.%(key)s: unknown gender") % {"key": gender}
+            )
+    _check_unique("subgoal", data["subgoal"], "number", problems)
+    _check_unique("sector", data["sector"], "code", problems)
+    _check_unique("staff_category", data["staff_category"], "code", problems)
+    _check_unique("format", data.get("format", []), "code", problems)
+    _check_unique("municipality", data["municipality"], "code", problems)
+    _check_unique("municipality", data["municipality"], "name", problems)
+    sector_codes = {row["code"] for row in data["sector"]}
+    for index, row in enumerate(data["staff_category"], start=1):
+        if row["sector"] not in sector_codes:
+            problems.append(
+                _("staff_category[%(index)s].sector: unknown sector %(code)s")
+                % {"index": index, "code": row["sector"]}
+            )
+        if row.get("hourly_rate_sek", 0) < 0:
+            problems.append(
+                _("staff_category[%(index)s].hourly_rate_sek: must not be negative")
+                % {"index": index}
+            )
+    for index, row in enumerate(data["municipality"], start=1):
+        try:
+            municipality_code_validator(row["code"])
+        except ValidationError:
+            problems.append(
+                _("municipality[%(index)s].code: %(code)s is not a four-digit municipality code")
+                % {"index": index, "code": row["code"]}
+            )
+        if row.get("left_early") and not row["participates"]:
+            problems.append(
+                _("municipality[%(index)s].left_early: only a participating municipality can leave")
+                % {"index": index}
+            )
+    for index, row in enumerate(data.get("subgoal", []), start=1):
+        if row["number"] <= 0:
+            problems.append(_("subgoal[%(index)s].number: must be 1 or more") % {"index": index})
+    rate = data.get("cofinancing", {}).get("hourly_rate_sek", 0)
+    if rate < 0:
+        problems.append(_("cofinancing.hourly_rate_sek: must not be negative"))
+    if problems:
+        raise ProgrammeFileError(problems)
+
+    return ProgrammeFile(
+        programme=programme,
+        subgoals=data["subgoal"],
+        sectors=data["sector"],
+        categories=data["staff_category"],
+        formats=data.get("format", []),
+        municipalities=data["municipality"],
+        default_hourly_rate_sek=Decimal(str(rate)),
+        support_resource=data.get("support_resource", {}),
+    )

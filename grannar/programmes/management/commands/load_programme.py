@@ -1,0 +1,31 @@
+from pathlib import Path
+
+from django.core.management.base import CommandError
+
+from grannar.core.management.base import AdminCommand
+from grannar.programmes.loader import ProgrammeFileError
+from grannar.programmes.services import programme_load_file
+
+
+class Command(AdminCommand):
+    help = "Load a programme file (TOML). Loading the same file again changes nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path, help="Programme file, e.g. nya-grannar.toml")
+
+    def handle(self, *args, file: Path, **options):
+        try:
+            result = programme_load_file(path=file)
+        except ProgrammeFileError as error:
+            problems = "\n".join(f"  {problem}" for problem in error.problems)
+            raise CommandError(f"{file}: not loaded, nothing was written.\n{problems}") from error
+        changes = result.changes
+        if result.changed:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Loaded {result.programme.code}: {changes['created']} created, "
+                    f"{changes['updated']} updated, {changes['unchanged']} unchanged."
+                )
+            )
+        else:
+            self.stdout.write(f"{result.programme.code} is up to date: nothing changed.")

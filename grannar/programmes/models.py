@@ -1,0 +1,197 @@
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+municipality_code_validator = RegexValidator(
+    r"^\d{4}$", _("A municipality code has four digits, for example 1480.")
+)
+
+
+class Sector(models.Model):
+    """A part of the municipal organisation whose collaboration the programmes build."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffCategory(models.Model):
+    """A kind of staff (personalkategori); the hourly rate of co-financing is per programme."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    sector = models.ForeignKey(
+        Sector, verbose_name=_("sector"), on_delete=models.PROTECT, related_name="categories"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("staff category")
+        verbose_name_plural = _("staff categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Format(models.Model):
+    """A training format: workshop, lecture, local pilot workshop."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("format")
+        verbose_name_plural = _("formats")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Municipality(models.Model):
+    """A Swedish municipality, identified by its official four-digit code (kommunkod)."""
+
+    code = models.CharField(
+        _("municipality code"), max_length=4, unique=True, validators=[municipality_code_validator]
+    )
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Programme(models.Model):
+    """A funded programme (projekt): owner, funder, period, grant, target and sub-goals."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    purpose = models.TextField(_("purpose"), blank=True)
+    owner = models.CharField(_("project owner"), max_length=200)
+    funder = models.CharField(_("funder"), max_length=200, blank=True)
+    programme_area = models.CharField(_("programme area"), max_length=40, blank=True)
+    grant_sek = models.PositiveBigIntegerField(_("grant (SEK)"), null=True, blank=True)
+    total_budget_sek = models.PositiveBigIntegerField(
+        _("total budget (SEK)"), null=True, blank=True
+    )
+    starts = models.DateField(_("starts"))
+    ends = models.DateField(_("ends"))
+    target_participants = models.PositiveIntegerField(_("target participants"))
+    reported_participants = models.PositiveIntegerField(
+        _("reported participants"), null=True, blank=True
+    )
+    planned_gender_split = models.JSONField(_("planned gender split"), default=dict, blank=True)
+    default_hourly_rate_sek = models.DecimalField(
+        _("default hourly rate (SEK)"), max_digits=10, decimal_places=2, default=0
+    )
+    support_resource_name = models.CharField(
+        _("name of support resources"), max_length=100, blank=True
+    )
+    support_resource_description = models.TextField(
+        _("description of support resources"), blank=True
+    )
+    municipalities = models.ManyToManyField(
+        Municipality, through="Membership", related_name="programmes"
+    )
+    formats = models.ManyToManyField(Format, blank=True, related_name="programmes")
+
+    class Meta:
+        ordering = ["-starts", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends__gte=models.F("starts")), name="programme_ends_after_start"
+            )
+        ]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SubGoal(models.Model):
+    """A numbered sub-goal (delmål) of a programme."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="subgoals")
+    number = models.PositiveSmallIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=300)
+    text = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["programme", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "number"], name="subgoal_unique_number")
+        ]
+        verbose_name = _("sub-goal")
+        verbose_name_plural = _("sub-goals")
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+
+class ProgrammeCategory(models.Model):
+    """A staff category taking part in a programme, with its co-financing rate there."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="programme_categories"
+    )
+    category = models.ForeignKey(StaffCategory, on_delete=models.PROTECT, related_name="+")
+    hourly_rate_sek = models.DecimalField(
+        _("hourly rate (SEK)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "category"], name="programme_category_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme.code}: {self.category.code}"
+
+
+class Membership(models.Model):
+    """A municipality's participation (medverkan) in a programme, with when it joined and left."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="memberships")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="memberships"
+    )
+    participates = models.BooleanField(_("participates"), default=True)
+    joined = models.DateField(_("joined"), null=True, blank=True)
+    left = models.DateField(_("left"), null=True, blank=True)
+    left_early = models.BooleanField(_("left early"), default=False)
+
+    class Meta:
+        ordering = ["municipality__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "municipality"], name="membership_unique_municipality"
+            )
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.municipality} i {self.programme}"
+
+    @property
+    def status(self) -> str:
+        if not self.participates:
+            return "outside"
+        if self.left_early:
+            return "left_early"
+        return "member"

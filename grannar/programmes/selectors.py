@@ -1,0 +1,44 @@
+"""Reads of programmes and their municipalities."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from grannar.programmes.models import Programme
+
+
+def programme_list_for(user) -> QuerySet:
+    """The programmes `user` works in; superusers and programme-less roles see all."""
+    programmes = Programme.objects.order_by("-starts", "name")
+    if user.is_superuser:
+        return programmes
+    ids = {a.programme_id for a in user.role_assignments if a.programme_id}
+    if not ids or any(a.programme_id is None for a in user.role_assignments):
+        return programmes
+    return programmes.filter(pk__in=ids)
+
+
+def access_programme(*, user, code: str) -> Programme:
+    """The programme with `code` if `user` works in it; otherwise 404."""
+    programme = programme_list_for(user).filter(code=code).first()
+    if programme is None:
+        raise Http404
+    return programme
+
+
+def programme_overview(programme: Programme) -> dict:
+    """What the overview page shows: sub-goals, memberships, categories and formats."""
+    memberships = list(programme.memberships.select_related("municipality"))
+    return {
+        "programme": programme,
+        "subgoals": list(programme.subgoals.all()),
+        "memberships": memberships,
+        "participating": [m for m in memberships if m.participates and not m.left_early],
+        "left_early": [m for m in memberships if m.left_early],
+        "outside": [m for m in memberships if not m.participates],
+        "categories": list(
+            programme.programme_categories.select_related("category__sector").order_by(
+                "category__name"
+            )
+        ),
+        "formats": list(programme.formats.all()),
+    }

@@ -1,0 +1,61 @@
+"""Test data builders. Related objects stay in the same municipality unless a test says so."""
+
+import itertools
+
+from grannar.people.models import Gender, Person, Role, User, Workplace
+from grannar.people.services import role_assign
+from grannar.programmes.models import Municipality, Programme, StaffCategory
+
+_counter = itertools.count(1)
+
+
+def make_workplace(*, municipality: Municipality, sector=None, name: str | None = None):
+    category = StaffCategory.objects.order_by("id").first()
+    return Workplace.objects.with_scopes_disabled().create(
+        municipality=municipality,
+        sector=sector or category.sector,
+        name=name or f"Enhet {next(_counter)}",
+    )
+
+
+def make_person(*, municipality: Municipality, **fields) -> Person:
+    n = next(_counter)
+    category = fields.pop("staff_category", None) or StaffCategory.objects.order_by("id").first()
+    workplace = fields.pop("workplace", None)
+    if workplace is None and not fields.get("support_resource"):
+        workplace = make_workplace(municipality=municipality, sector=category.sector)
+    values = {
+        "email": f"person{n}@test.example",
+        "first_name": "Test",
+        "last_name": f"Person{n}",
+        "gender": Gender.WOMAN,
+        "birth_year": 1980,
+        "municipality": municipality,
+        "workplace": workplace,
+        "staff_category": None if fields.get("support_resource") else category,
+    }
+    values.update(fields)
+    return Person.objects.with_scopes_disabled().create(**values)
+
+
+def make_user(
+    *,
+    role: str | None = None,
+    programme: Programme | None = None,
+    municipality: Municipality | None = None,
+    person: Person | None = None,
+    email: str | None = None,
+    password: str = "correct horse battery",
+) -> User:
+    user = User.objects.create_user(
+        email or f"user{next(_counter)}@test.example", password, person=person
+    )
+    if role:
+        role_assign(
+            user=user,
+            role=role,
+            by=None,
+            programme=programme,
+            municipality=municipality if role == Role.COORDINATOR else None,
+        )
+    return user

@@ -1,0 +1,87 @@
+"""Every URL × every role × own/other municipality → the expected status.
+
+The URL names come from the URL configuration, so a new view that is not in TABLE fails
+`test_every_url_is_in_the_table` until someone decides who may open it.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+ROLES = ("anonymous", "admin", "coordinator", "trainer", "participant", "evaluator", "auditor")
+
+
+@dataclass
+class Case:
+    url: Callable[[dict, str], str]
+    expect: dict[str, int]
+    # Statuses that differ when the object belongs to the other municipality.
+    other: dict[str, int] = field(default_factory=dict)
+    method: str = "get"
+
+    def status(self, role: str, target: str) -> int:
+        if target == "other" and role in self.other:
+            return self.other[role]
+        return self.expect[role]
+
+
+def everyone(status: int, **overrides: int) -> dict[str, int]:
+    return {role: overrides.get(role, status) for role in ROLES}
+
+
+SIGNED_IN = everyone(200, anonymous=302)
+MANAGERS = everyone(403, anonymous=302, admin=200, coordinator=200)
+
+
+def person_url(name: str) -> Callable[[dict, str], str]:
+    return lambda world, target: reverse(name, args=[world[f"{target}_person"].pk])
+
+
+TABLE: dict[str, Case] = {
+    "healthz": Case(lambda w, t: reverse("healthz"), everyone(200)),
+    "login": Case(lambda w, t: reverse("login"), everyone(302, anonymous=200)),
+    "logout": Case(lambda w, t: reverse("logout"), everyone(405)),
+    "set_language": Case(lambda w, t: reverse("set_language"), everyone(302)),
+    "core:start": Case(lambda w, t: reverse("core:start"), SIGNED_IN),
+    "programmes:overview": Case(
+        lambda w, t: reverse("programmes:overview", args=[w["programme"].code]), SIGNED_IN
+    ),
+    "people:list": Case(lambda w, t: reverse("people:list"), MANAGERS),
+    "people:create": Case(lambda w, t: reverse("people:create"), MANAGERS),
+    "people:detail": Case(person_url("people:detail"), MANAGERS, other={"coordinator": 404}),
+}
+
+
+def url_names(patterns=None, namespace: str = "") -> set[str]:
+    names: set[str] = set()
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            assert pattern.name, f"URL pattern {pattern.pattern} has no name"
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_url_is_in_the_table():
+    assert url_names() == set(TABLE)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_permission_table(name, world, client):
+    case = TABLE[name]
+    failures = []
+    for role in ROLES:
+        for target in ("own", "other"):
+            client.logout()
+            if role != "anonymous":
+                client.force_login(world["users"][role])
+            response = getattr(client, case.method)(case.url(world, target))
+            expected = case.status(role, target)
+            if response.status_code != expected:
+                failures.append(f"{role}/{target}: {response.status_code} != {expected}")
+    assert not failures, failures
