@@ -285,7 +285,12 @@ def national_programme_text(*, seed: int = SEED, municipalities: int = 290) -> s
         ("kultur-fritid", "Kultur- och fritidspersonal", "fritid"),
     ]
     for code, name, sector in categories:
-        lines += ["[[staff_category]]", f'code = "{code}"', f'name = "{name}"', f'sector = "{sector}"']
+        lines += [
+            "[[staff_category]]",
+            f'code = "{code}"',
+            f'name = "{name}"',
+            f'sector = "{sector}"',
+        ]
     for index, name in enumerate(names):
         lines += [
             "[[municipality]]",

@@ -10,7 +10,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-GRANNAR_DEMO_PASSWORD = "test-demo-password"
+GRANNAR_DEMO_PASSWORD = "test-demo-password"  # noqa: S105 - test-only value
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that tests with several threads share one database.

@@ -18,7 +18,11 @@ def navigation(request) -> dict:
     path = request.path
     return {
         "nav_items": [
-            {"url": url, "label": label, "current": path == url or path.startswith(url) and url != "/"}
+            {
+                "url": url,
+                "label": label,
+                "current": path == url or (path.startswith(url) and url != "/"),
+            }
             for url, label in items
         ]
     }

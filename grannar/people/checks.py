@@ -2,9 +2,9 @@
 
 import datetime as dt
 
-from personnummer.personnummer import Personnummer, PersonnummerException
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from personnummer.personnummer import Personnummer, PersonnummerException
 
 
 def check_personnummer(value: str) -> str:

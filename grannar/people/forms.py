@@ -51,7 +51,9 @@ class PersonForm(forms.ModelForm):
         self.user = user
         self.fields["municipality"].queryset = managed_municipalities(user)
         self.fields["workplace"].queryset = workplace_list(user=user)
-        self.fields["staff_category"].help_text = _("Required unless the person is a support resource.")
+        self.fields["staff_category"].help_text = _(
+            "Required unless the person is a support resource."
+        )
         if not (self.instance.pk and self.instance.has_personnummer):
             del self.fields["clear_personnummer"]
 

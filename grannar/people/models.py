@@ -88,8 +88,7 @@ class Person(models.Model):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="person_unique_email"),
             models.CheckConstraint(
-                condition=models.Q(support_resource=True)
-                | models.Q(staff_category__isnull=False),
+                condition=models.Q(support_resource=True) | models.Q(staff_category__isnull=False),
                 name="person_category_unless_support_resource",
             ),
         ]
@@ -100,6 +99,10 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    def save(self, *args, **kwargs):
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
@@ -107,10 +110,6 @@ class Person(models.Model):
     @property
     def has_personnummer(self) -> bool:
         return bool(self.personnummer_encrypted)
-
-    def save(self, *args, **kwargs):
-        self.email = normalize_email(self.email)
-        super().save(*args, **kwargs)
 
 
 class UserManager(BaseUserManager):

@@ -144,7 +144,9 @@ def parse_programme_file(text: str) -> ProgrammeFile:
         if name in _LISTS:
             rows = data[name]
             if not isinstance(rows, list):
-                problems.append(_("%(key)s: must be an array of tables ([[%(key)s]])") % {"key": name})
+                problems.append(
+                    _("%(key)s: must be an array of tables ([[%(key)s]])") % {"key": name}
+                )
                 continue
             for index, row in enumerate(rows, start=1):
                 _check_table(f"{name}[{index}]", row, schema, problems)

@@ -47,9 +47,7 @@ class Command(AdminCommand):
                 ],
                 env=env,
             ),
-            subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
-                [sys.executable, "-m", "grannar.cli", "db_worker"], env=env
-            ),
+            subprocess.Popen([sys.executable, "-m", "grannar.cli", "db_worker"], env=env),
         ]
         self.stdout.write(self.style.SUCCESS(f"Grannar is running on http://{host}:{port}/"))
         self.stdout.write("Press Ctrl-C to stop the web server and the task worker.")
@@ -78,7 +76,7 @@ class Command(AdminCommand):
             accounts = demo_load().accounts
         password = settings.GRANNAR_DEMO_PASSWORD
         self.stdout.write("")
-        self.stdout.write(self.style.MIGRATE_HEADING("Demo logins (password for all: %s)" % password))
+        self.stdout.write(self.style.MIGRATE_HEADING(f"Demo logins (password for all: {password})"))
         for email, label in accounts:
             self.stdout.write(f"  {email:<40} {label}")
         self.stdout.write("")

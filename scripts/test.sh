@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Lint, then the whole test suite on SQLite and, when it answers, on PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PG_URL=${GRANNAR_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/grannar}
+
+echo "== ruff"
+$BIN/ruff check .
+$BIN/ruff format --check .
+
+echo "== pytest on SQLite"
+DATABASE_URL="sqlite:///$PWD/var/grannar-test.sqlite3" $BIN/pytest "$@"
+
+if $BIN/python - "$PG_URL" <<'PY' 2>/dev/null
+import sys
+
+import psycopg
+
+url = sys.argv[1].rsplit("/", 1)[0] + "/postgres"
+psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=3).close()
+PY
+then
+  echo "== pytest on PostgreSQL ($PG_URL)"
+  DATABASE_URL="$PG_URL" $BIN/pytest "$@"
+else
+  echo
+  echo "!! PostgreSQL SKIPPED: nothing answers at $PG_URL."
+  echo "!! Only SQLite was tested. Start PostgreSQL (user postgres, trust auth) to test both."
+  if [ -n "${GRANNAR_REQUIRE_POSTGRES:-}" ]; then
+    echo "!! GRANNAR_REQUIRE_POSTGRES is set: failing." >&2
+    exit 1
+  fi
+fi

@@ -1,0 +1,197 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from grannar.core.models import AuditEvent
+from grannar.programmes.loader import ProgrammeFileError
+from grannar.programmes.models import (
+    Membership,
+    Municipality,
+    Programme,
+    ProgrammeCategory,
+    StaffCategory,
+    SubGoal,
+)
+from grannar.programmes.services import programme_load
+
+pytestmark = pytest.mark.django_db
+
+MINIMAL = """
+[programme]
+code = "test-prog"
+name = "Testprogram"
+owner = "Regionen"
+starts = 2020-01-01
+ends = 2021-12-31
+target_participants = 50
+
+[cofinancing]
+hourly_rate_sek = 250
+
+[[subgoal]]
+number = 1
+title = "Ett"
+
+[[sector]]
+code = "skola"
+name = "Skola"
+
+[[staff_category]]
+code = "larare"
+name = "Lärare"
+sector = "skola"
+hourly_rate_sek = 400
+
+[[municipality]]
+name = "Kommun A"
+code = "9001"
+participates = true
+"""
+
+
+def snapshot() -> dict:
+    return {
+        model.__name__: sorted(map(str, model.objects.values_list()))
+        for model in (
+            Programme,
+            SubGoal,
+            StaffCategory,
+            ProgrammeCategory,
+            Municipality,
+            Membership,
+        )
+    }
+
+
+def test_reference_file_loads_with_its_facts(programme):
+    assert programme.code == "nya-grannar"
+    assert programme.target_participants == 1100
+    assert programme.subgoals.count() == 3
+    assert programme.programme_categories.count() == 6
+    memberships = {
+        m.municipality.code: m for m in programme.memberships.select_related("municipality")
+    }
+    assert len(memberships) == 13
+    assert sum(m.participates and not m.left_early for m in memberships.values()) == 10
+    assert memberships["1407"].left_early
+    assert memberships["1407"].status == "left_early"
+    assert memberships["1440"].status == "outside"
+    assert memberships["1480"].joined == programme.starts
+
+
+def test_loading_the_same_file_twice_changes_nothing(reference_file):
+    text = reference_file.read_text()
+    first = programme_load(text=text)
+    assert first.changed
+    before, events = snapshot(), AuditEvent.objects.count()
+    second = programme_load(text=text)
+    assert not second.changed
+    assert second.changes["created"] == second.changes["updated"] == 0
+    assert snapshot() == before
+    assert AuditEvent.objects.count() == events
+
+
+def test_an_edited_file_updates_in_place():
+    programme_load(text=MINIMAL)
+    edited = MINIMAL.replace("target_participants = 50", "target_participants = 75")
+    edited += '\n[[municipality]]\nname = "Kommun B"\ncode = "9002"\nparticipates = true\n'
+    result = programme_load(text=edited)
+    assert result.changes["updated"] == 1
+    assert result.changes["created"] == 2  # municipality and membership
+    programme = Programme.objects.get(code="test-prog")
+    assert programme.target_participants == 75
+    assert Programme.objects.count() == 1
+    assert programme.memberships.count() == 2
+
+
+def test_category_rates_and_default_rate():
+    programme = programme_load(text=MINIMAL).programme
+    assert str(programme.default_hourly_rate_sek) == "250.00"
+    assert str(programme.programme_categories.get().hourly_rate_sek) == "400.00"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ('sector = "skola"\nhourly', 'sector = "vard"\nhourly'),
+            "staff_category[1].sector: unknown sector vard",
+        ),
+        (('code = "test-prog"\n', ""), "programme.code: missing required key"),
+        (
+            ("target_participants = 50", 'target_participants = "many"'),
+            "programme.target_participants: must be",
+        ),
+        (("target_participants = 50", "target_participants = 0"), "must be greater than 0"),
+        (("ends = 2021-12-31", "ends = 2019-12-31"), "programme.ends: must not be before"),
+        (('code = "9001"', 'code = "901"'), "municipality[1].code: 901 is not a four-digit"),
+        (
+            ("participates = true", "participates = true\ncolour = 1"),
+            "municipality[1].colour: unknown key",
+        ),
+        (("[[subgoal]]", "[[goal]]"), "goal: unknown table"),
+        (("[[sector]]", "[[sector]]\n"), None),
+        (
+            ('title = "Ett"', "title = 'Ett'\n[[subgoal]]\nnumber = 1\ntitle = 'Två'"),
+            "subgoal[2].number: duplicate 1",
+        ),
+        (("= 2020-01-01", "= 2020-01-01 ="), "not valid TOML"),
+    ],
+)
+def test_a_bad_file_is_refused_naming_the_key_and_nothing_is_written(change, message):
+    text = MINIMAL.replace(*change)
+    if message is None:  # a harmless edit, as a control that the replacements apply
+        programme_load(text=text)
+        return
+    with pytest.raises(ProgrammeFileError) as error:
+        programme_load(text=text)
+    assert any(message in problem for problem in error.value.problems), error.value.problems
+    assert Programme.objects.count() == 0
+    assert Municipality.objects.count() == 0
+
+
+def test_duplicate_codes_are_all_reported():
+    text = MINIMAL + (
+        '\n[[municipality]]\nname = "Kommun A2"\ncode = "9001"\nparticipates = true\n'
+        '\n[[staff_category]]\ncode = "larare"\nname = "Lärare 2"\nsector = "skola"\n'
+    )
+    with pytest.raises(ProgrammeFileError) as error:
+        programme_load(text=text)
+    problems = "\n".join(error.value.problems)
+    assert "municipality[2].code: duplicate 9001" in problems
+    assert "staff_category[2].code: duplicate larare" in problems
+
+
+def test_a_failure_late_in_loading_rolls_everything_back(monkeypatch):
+    from grannar.programmes import services
+
+    def fail(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "log_action", fail)
+    with pytest.raises(RuntimeError):
+        programme_load(text=MINIMAL)
+    assert Programme.objects.count() == 0
+    assert StaffCategory.objects.count() == 0
+
+
+def test_command_loads_and_reports(tmp_path, capsys):
+    path = tmp_path / "prog.toml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    call_command("load_programme", str(path))
+    assert "Loaded test-prog" in capsys.readouterr().out
+    call_command("load_programme", str(path))
+    assert "nothing changed" in capsys.readouterr().out
+
+
+def test_command_refuses_a_bad_file_with_every_problem(tmp_path):
+    path = tmp_path / "prog.toml"
+    path.write_text(MINIMAL.replace('sector = "skola"\nhourly', 'sector = "x"\nhourly'), "utf-8")
+    with pytest.raises(CommandError) as error:
+        call_command("load_programme", str(path))
+    assert "nothing was written" in str(error.value)
+    assert "staff_category[1].sector: unknown sector x" in str(error.value)
+
+
+def test_command_refuses_a_missing_file(tmp_path):
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("load_programme", str(tmp_path / "missing.toml"))
