@@ -147,5 +147,10 @@ class LoginForm(AuthenticationForm):
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
 
+    error_messages = {
+        "invalid_login": _("Wrong e-mail address or password. Both are needed to sign in."),
+        "inactive": _("This account is not active."),
+    }
+
     def clean_username(self) -> str:
         return normalize_email(self.cleaned_data.get("username", ""))

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from grannar.programmes.models import municipality_code_validator
 
@@ -74,11 +75,17 @@ class ProgrammeFile:
     support_resource: dict[str, Any] = field(default_factory=dict)
 
 
+_TYPE_NAMES = {
+    str: gettext_lazy("text"),
+    int: gettext_lazy("an integer"),
+    bool: gettext_lazy("true or false"),
+    dt.date: gettext_lazy("a date (YYYY-MM-DD)"),
+    dict: gettext_lazy("a table"),
+}
+
+
 def _type_name(kind) -> str:
-    names = {str: "text", int: "integer", bool: "true/false", dt.date: "date", dict: "table"}
-    if isinstance(kind, tuple):
-        return _("number")
-    return _(names.get(kind, kind.__name__))
+    return str(_TYPE_NAMES.get(kind, gettext_lazy("a number")))
 
 
 def _check_table(where: str, table: Any, schema: dict, problems: list[str]) -> None:

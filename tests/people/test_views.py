@@ -1,0 +1,162 @@
+import pytest
+from django.urls import reverse
+from django_scopes import scope
+
+from grannar.core.models import AuditEvent
+from grannar.people.models import Person
+from tests.factories import make_person
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_with_email_in_any_case(client, world):
+    response = client.post(
+        reverse("login"),
+        {"username": "  SAMORDNARE@Test.Example ", "password": "correct horse battery"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("core:start")
+
+
+def test_login_refusal_says_so_in_swedish(client, world):
+    response = client.post(
+        reverse("login"), {"username": "samordnare@test.example", "password": "wrong"}
+    )
+    assert response.status_code == 200
+    assert "Fel e-postadress eller lösenord." in response.content.decode()
+
+
+def test_start_page_per_role(client, world):
+    expectations = {
+        "admin": "Programadministration",
+        "coordinator": "Din kommun",
+        "trainer": "Kursledare",
+        "participant": "Dina uppgifter",
+        "evaluator": "Utvärdering",
+        "auditor": "Revision",
+    }
+    for role, heading in expectations.items():
+        client.force_login(world["users"][role])
+        content = client.get(reverse("core:start")).content.decode()
+        assert heading in content, role
+        for other_role, other_heading in expectations.items():
+            if other_role != role:
+                assert other_heading not in content, (role, other_heading)
+
+
+def test_overview_shows_municipalities_membership_and_target(client, world):
+    client.force_login(world["users"]["coordinator"])
+    response = client.get(reverse("programmes:overview", args=["nya-grannar"]))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "1\xa0100" in content or "1 100" in content
+    for name in ("Göteborg", "Mölndal", "Öckerö", "Kungsbacka"):
+        assert name in content
+    assert "Lämnade i förtid" in content
+    assert "Deltar inte" in content
+    assert "Stärkt samverkan" in content
+
+
+def test_unknown_programme_is_404(client, world):
+    client.force_login(world["users"]["admin"])
+    assert client.get(reverse("programmes:overview", args=["nope"])).status_code == 404
+
+
+def test_people_search_and_paging(client, world, settings):
+    settings.PEOPLE_PAGE_SIZE = 5
+    for n in range(12):
+        make_person(municipality=world["own"], last_name=f"Lindgren{n}", email=f"l{n}@test.example")
+    client.force_login(world["users"]["coordinator"])
+    response = client.get(reverse("people:list"), {"q": "lindgren"})
+    page = response.context["page"]
+    assert page.paginator.count == 12
+    assert len(page.object_list) == 5
+    assert "page=2" in response.content.decode()
+    assert "q=lindgren" in response.content.decode()
+    third = client.get(reverse("people:list"), {"q": "lindgren", "page": 3})
+    assert len(third.context["page"].object_list) == 2
+    assert client.get(reverse("people:list"), {"q": "zzz"}).context["page"].paginator.count == 0
+
+
+def test_people_list_htmx_returns_only_the_results(client, world):
+    client.force_login(world["users"]["coordinator"])
+    response = client.get(reverse("people:list"), {"q": "anna"}, HTTP_HX_REQUEST="true")
+    content = response.content.decode()
+    assert "<html" not in content
+    assert "anna.own@test.example" in content
+
+
+def test_people_list_query_count_does_not_grow_with_people(
+    client, world, django_assert_max_num_queries
+):
+    for n in range(30):
+        make_person(municipality=world["own"], email=f"q{n}@test.example")
+    client.force_login(world["users"]["admin"])
+    with django_assert_max_num_queries(12):
+        client.get(reverse("people:list"))
+
+
+def test_create_person(client, world):
+    client.force_login(world["users"]["coordinator"])
+    own = world["own_person"]
+    response = client.post(
+        reverse("people:create"),
+        {
+            "first_name": "Karin",
+            "last_name": "Berg",
+            "email": "Karin.Berg@Example.se",
+            "gender": "kvinna",
+            "birth_year": "1990",
+            "municipality": world["own"].pk,
+            "workplace": own.workplace_id,
+            "staff_category": own.staff_category_id,
+            "personnummer": "19900101-0017",
+        },
+    )
+    assert response.status_code == 302
+    with scope(municipality=None):
+        person = Person.objects.get(email="karin.berg@example.se")
+    assert response["Location"] == reverse("people:detail", args=[person.pk])
+    assert person.has_personnummer
+    assert AuditEvent.objects.filter(action="people.person.created", target_id=str(person.pk))
+    page = client.get(response["Location"]).content.decode()
+    assert "199001010017" not in page
+    assert "19900101-0017" not in page
+
+
+def test_refused_form_shows_swedish_messages_tied_to_fields(client, world):
+    client.force_login(world["users"]["coordinator"])
+    response = client.post(
+        reverse("people:create"),
+        {"first_name": "", "email": "not-an-email", "personnummer": "19900101-0018"},
+    )
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Detta fält måste fyllas i." in content
+    assert "Fyll i en giltig e-postadress." in content
+    assert "Inte ett giltigt personnummer" in content
+    assert 'aria-describedby="id_email_error"' in content
+    assert 'aria-invalid="true"' in content
+    assert 'href="#id_email"' in content
+
+
+def test_edit_person_and_nothing_changed_message(client, world):
+    client.force_login(world["users"]["admin"])
+    person = world["own_person"]
+    url = reverse("people:detail", args=[person.pk])
+    form = client.get(url).context["form"]
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.pop("id", None)
+    data["first_name"] = "Annika"
+    response = client.post(url, data, follow=True)
+    assert "Ändringarna har sparats." in response.content.decode()
+    response = client.post(url, data, follow=True)
+    assert "Inget ändrades." in response.content.decode()
+
+
+def test_language_switch_to_english(client, world):
+    client.force_login(world["users"]["admin"])
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    content = client.get(reverse("core:start")).content.decode()
+    assert '<html lang="en">' in content
+    assert "Programme administration" in content

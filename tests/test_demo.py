@@ -1,0 +1,120 @@
+import pytest
+from django.core.management import call_command
+from django_scopes import scopes_disabled
+
+from grannar.demo import DemoBuilder, demo_fingerprint, demo_load, national_programme_text
+from grannar.people.checks import check_personnummer
+from grannar.people.models import Person, Role, User, Workplace
+from grannar.programmes.loader import parse_programme_file
+from grannar.programmes.models import Programme
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_scope")]
+
+
+def test_demo_plan_is_deterministic(programme):
+    first = DemoBuilder(programme, staff=200, support_resources=5, seed=7).plan()
+    second = DemoBuilder(programme, staff=200, support_resources=5, seed=7).plan()
+    other = DemoBuilder(programme, staff=200, support_resources=5, seed=8).plan()
+    assert first[1] == second[1]
+    assert [w.name for w in first[0]] == [w.name for w in second[0]]
+    assert first[1] != other[1]
+
+
+def test_demo_loads_the_same_data_twice_from_scratch():
+    first = demo_load(scale="small")
+    fingerprint = demo_fingerprint(first.programme)
+    Person.objects.all().delete()
+    Workplace.objects.all().delete()
+    second = demo_load(scale="small")
+    assert second.people_created == first.people_created
+    assert demo_fingerprint(second.programme) == fingerprint
+
+
+def test_demo_again_adds_nothing():
+    demo_load(scale="small")
+    count = Person.objects.count()
+    assert demo_load(scale="small").people_created == 0
+    assert Person.objects.count() == count
+
+
+def test_region_demo_matches_the_programme_figures(settings):
+    result = demo_load()
+    programme = result.programme
+    assert programme.code == "nya-grannar"
+    staff = Person.objects.filter(support_resource=False)
+    assert staff.count() > 1700
+    assert Person.objects.filter(support_resource=True).count() >= 20
+    assert staff.values("staff_category").distinct().count() == 6
+    delivering = {
+        m.municipality_id for m in programme.memberships.filter(participates=True, left_early=False)
+    }
+    assert len(delivering) == 10
+    with_people = set(staff.values_list("municipality_id", flat=True))
+    assert delivering <= with_people
+    ockero = programme.memberships.get(municipality__code="1407")
+    assert ockero.left_early
+    not_participating = programme.memberships.filter(participates=False).values("municipality")
+    assert not Person.objects.filter(municipality__in=not_participating).exists()
+    # Workplaces per municipality and sector; each person's workplace matches their category.
+    for person in staff.select_related("workplace", "staff_category")[:200]:
+        assert person.workplace.municipality_id == person.municipality_id
+        assert person.workplace.sector_id == person.staff_category.sector_id
+
+
+def test_demo_personnummer_are_valid():
+    from grannar.core.crypto import decrypt_text
+
+    demo_load(scale="small")
+    tokens = Person.objects.exclude(personnummer_encrypted="").values_list(
+        "personnummer_encrypted", "birth_year"
+    )[:50]
+    assert tokens
+    for token, birth_year in tokens:
+        number = decrypt_text(token)
+        assert check_personnummer(number) == number
+        assert int(number[:4]) == birth_year
+
+
+def test_demo_accounts_and_their_roles(settings):
+    result = demo_load(scale="small")
+    emails = {email for email, _ in result.accounts}
+    for email in (
+        "admin@demo.example",
+        "samordnare.1480@demo.example",
+        "samordnare.1481@demo.example",
+        "kursledare@demo.example",
+        "deltagare@demo.example",
+        "utvarderare@demo.example",
+        "revisor@demo.example",
+    ):
+        assert email in emails
+    assert User.objects.get(email="samordnare.1481@demo.example").coordinated_municipality_ids == [
+        Programme.objects.get().memberships.get(municipality__code="1481").municipality_id
+    ]
+    participant = User.objects.get(email="deltagare@demo.example")
+    assert participant.has_role(Role.PARTICIPANT)
+    assert participant.person.email == "deltagare@demo.example"
+    assert participant.check_password(settings.GRANNAR_DEMO_PASSWORD)
+    # One coordinator per participating municipality, none for the others.
+    assert User.objects.filter(email__startswith="samordnare.").count() == 11
+
+
+def test_demo_command_without_scale_loads_the_region_demo(capsys):
+    call_command("demo")
+    assert "nya-grannar" in capsys.readouterr().out
+    assert Person.objects.filter(support_resource=False).count() > 1700
+
+
+def test_national_programme_file_is_valid_and_synthetic():
+    data = parse_programme_file(national_programme_text())
+    codes = [row["code"] for row in data.municipalities]
+    assert len(codes) == len(set(codes)) == 290
+    assert min(int(code) for code in codes) > 3000  # no real municipality code
+
+
+def test_national_scale():
+    result = demo_load(scale="national")
+    assert result.programme.memberships.count() == 290
+    assert result.people_created >= 100_000
+    with scopes_disabled():
+        assert Person.objects.filter(municipality__code__gte="3001").count() >= 100_000
