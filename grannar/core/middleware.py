@@ -1,3 +1,6 @@
+from django.conf import settings
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django_scopes import scope
 
 
@@ -16,3 +19,25 @@ class ScopeMiddleware:
         municipalities = user.municipality_scope() if user.is_authenticated else []
         with scope(municipality=municipalities):
             return self.get_response(request)
+
+
+class LanguageMiddleware:
+    """Swedish unless the user has chosen English with the language switch.
+
+    Unlike Django's LocaleMiddleware this does not follow the browser's Accept-Language: staff
+    of Swedish municipalities often have English browsers but work in Swedish.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if code not in dict(settings.LANGUAGES):
+            code = settings.LANGUAGE_CODE
+        translation.activate(code)
+        request.LANGUAGE_CODE = code
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", code)
+        patch_vary_headers(response, ["Cookie"])
+        return response

@@ -160,3 +160,10 @@ def test_language_switch_to_english(client, world):
     content = client.get(reverse("core:start")).content.decode()
     assert '<html lang="en">' in content
     assert "Programme administration" in content
+
+
+def test_swedish_even_when_the_browser_prefers_english(client, world):
+    client.force_login(world["users"]["admin"])
+    response = client.get(reverse("core:start"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="sv">' in response.content.decode()
+    assert response["Content-Language"] == "sv"
