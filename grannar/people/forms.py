@@ -7,6 +7,7 @@ from django_scopes.forms import SafeModelChoiceField
 from grannar.people.checks import check_birth_year, check_personnummer, personnummer_birth_year
 from grannar.people.models import Person, User, normalize_email
 from grannar.people.selectors import managed_municipalities, workplace_list
+from grannar.people.services import PERSON_FIELDS
 from grannar.programmes.models import Municipality
 
 
@@ -26,18 +27,7 @@ class PersonForm(forms.ModelForm):
 
     class Meta:
         model = Person
-        fields = [
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "gender",
-            "birth_year",
-            "municipality",
-            "workplace",
-            "staff_category",
-            "support_resource",
-        ]
+        fields = PERSON_FIELDS
         field_classes = {"workplace": SafeModelChoiceField}
         widgets = {
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),

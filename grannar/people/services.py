@@ -8,10 +8,11 @@ from grannar.core.audit import log_action
 from grannar.core.crypto import encrypt_text
 from grannar.people.models import Person, Role, RoleAssignment, User, normalize_email
 
+# The fields a person's form edits, in the order a form shows them.
 PERSON_FIELDS = (
-    "email",
     "first_name",
     "last_name",
+    "email",
     "phone",
     "gender",
     "birth_year",
@@ -20,6 +21,12 @@ PERSON_FIELDS = (
     "staff_category",
     "support_resource",
 )
+
+
+def _check_fields(fields: dict[str, Any]) -> None:
+    unknown = set(fields) - set(PERSON_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown person fields: {sorted(unknown)}")
 
 
 def _apply_personnummer(person: Person, personnummer: str | None) -> bool:
@@ -32,9 +39,7 @@ def _apply_personnummer(person: Person, personnummer: str | None) -> bool:
 
 def person_create(*, by: User | None, personnummer: str | None = None, **fields: Any) -> Person:
     """Create a person from validated values (see PersonForm) and audit it."""
-    unknown = set(fields) - set(PERSON_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown person fields: {sorted(unknown)}")
+    _check_fields(fields)
     with transaction.atomic():
         person = Person(**fields)
         _apply_personnummer(person, personnummer)
@@ -53,9 +58,7 @@ def person_update(
     *, person: Person, by: User | None, personnummer: str | None = None, **fields: Any
 ) -> list[str]:
     """Change a person's validated values; return the names of the fields that changed."""
-    unknown = set(fields) - set(PERSON_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown person fields: {sorted(unknown)}")
+    _check_fields(fields)
     if "email" in fields:
         fields["email"] = normalize_email(fields["email"])
     with transaction.atomic():
