@@ -12,6 +12,11 @@ from grannar.demo import DEMO_DOMAIN, demo_load
 from grannar.people.models import User
 
 
+def _stop(signum, frame):
+    """SIGTERM stops the children as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
 class Command(AdminCommand):
     help = (
         "Run Grannar on one machine: migrate, load the reference programme and demo data the "
@@ -49,6 +54,7 @@ class Command(AdminCommand):
             ),
             subprocess.Popen([sys.executable, "-m", "grannar.cli", "db_worker"], env=env),
         ]
+        signal.signal(signal.SIGTERM, _stop)
         self.stdout.write(self.style.SUCCESS(f"Grannar is running on http://{host}:{port}/"))
         self.stdout.write("Press Ctrl-C to stop the web server and the task worker.")
         try:
