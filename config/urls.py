@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("account/", include("grannar.people.account_urls")),
     path("people/", include("grannar.people.urls")),
     path("programmes/", include("grannar.programmes.urls")),
     path("", include("grannar.core.urls")),

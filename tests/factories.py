@@ -59,3 +59,18 @@ def make_user(
             municipality=municipality if role == Role.COORDINATOR else None,
         )
     return user
+
+
+def sign_in(client, user: User) -> None:
+    """Sign `user` in as after both steps: password and, where the role needs it, the code."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    if user.requires_two_factor:
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name="test", defaults={"confirmed": True}
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.factories import sign_in
+
 ROLES = ("anonymous", "admin", "coordinator", "trainer", "participant", "evaluator", "auditor")
 
 
@@ -33,6 +35,7 @@ def everyone(status: int, **overrides: int) -> dict[str, int]:
 
 SIGNED_IN = everyone(200, anonymous=302)
 MANAGERS = everyone(403, anonymous=302, admin=200, coordinator=200)
+ADMINS = everyone(403, anonymous=302, admin=200)
 
 
 def person_url(name: str) -> Callable[[dict, str], str]:
@@ -48,6 +51,17 @@ TABLE: dict[str, Case] = {
     "programmes:overview": Case(
         lambda w, t: reverse("programmes:overview", args=[w["programme"].code]), SIGNED_IN
     ),
+    "account:two_factor": Case(lambda w, t: reverse("account:two_factor"), everyone(302)),
+    "account:two_factor_setup": Case(lambda w, t: reverse("account:two_factor_setup"), SIGNED_IN),
+    "account:recovery_codes": Case(lambda w, t: reverse("account:recovery_codes"), SIGNED_IN),
+    "core:page": Case(lambda w, t: reverse("core:page", args=["tillganglighet"]), everyone(200)),
+    "core:page_edit": Case(
+        lambda w, t: reverse("core:page_edit", args=["personuppgifter"]), ADMINS
+    ),
+    "core:accessibility_report": Case(
+        lambda w, t: reverse("core:accessibility_report"), everyone(200)
+    ),
+    "core:audit_log": Case(lambda w, t: reverse("core:audit_log"), ADMINS),
     "people:list": Case(lambda w, t: reverse("people:list"), MANAGERS),
     "people:create": Case(lambda w, t: reverse("people:create"), MANAGERS),
     "people:detail": Case(person_url("people:detail"), MANAGERS, other={"coordinator": 404}),
@@ -79,7 +93,7 @@ def test_permission_table(name, world, client):
         for target in ("own", "other"):
             client.logout()
             if role != "anonymous":
-                client.force_login(world["users"][role])
+                sign_in(client, world["users"][role])
             response = getattr(client, case.method)(case.url(world, target))
             expected = case.status(role, target)
             if response.status_code != expected:

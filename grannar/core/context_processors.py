@@ -15,6 +15,8 @@ def navigation(request) -> dict:
     ]
     if user.is_superuser or user.has_role("admin", "coordinator"):
         items.append((reverse("people:list"), _("People")))
+    if user.is_superuser or user.has_role("admin"):
+        items.append((reverse("core:audit_log"), _("Audit log")))
     path = request.path
     return {
         "nav_items": [

@@ -1,6 +1,11 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.http import HttpResponseRedirect
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scope
 
 
@@ -41,3 +46,44 @@ class LanguageMiddleware:
         response.headers.setdefault("Content-Language", code)
         patch_vary_headers(response, ["Cookie"])
         return response
+
+
+# Pages a signed-in user may open before the second factor: signing in and out, enrolment,
+# language, and the pages every visitor may read.
+TWO_FACTOR_EXEMPT = {
+    "login",
+    "logout",
+    "set_language",
+    "healthz",
+    "account:two_factor",
+    "account:two_factor_setup",
+    "core:page",
+    "core:accessibility_report",
+}
+
+
+class TwoFactorMiddleware:
+    """Send users whose roles require a second factor to verification or enrolment."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and user.requires_two_factor
+            and not user.is_verified()
+            and not request.path_info.startswith(settings.STATIC_URL)
+        ):
+            try:
+                name = resolve(request.path_info).view_name
+            except Resolver404:
+                name = ""
+            if name not in TWO_FACTOR_EXEMPT:
+                target = "account:two_factor"
+                if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+                    target = "account:two_factor_setup"
+                url = f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}"
+                return HttpResponseRedirect(url)
+        return self.get_response(request)

@@ -1,7 +1,12 @@
-"""What the start page shows each role; one section per role the user holds."""
+"""Reads owned by the core app: the start page, site pages and the audit log."""
 
-from django.db.models import Count
+import datetime as dt
 
+from django.db.models import Count, QuerySet
+from django.http import Http404
+from django.template.loader import render_to_string
+
+from grannar.core.models import AuditEvent, SitePage
 from grannar.people.models import Person, Role
 from grannar.people.selectors import person_list
 from grannar.programmes.models import Municipality
@@ -29,3 +34,40 @@ def start_page_context(user) -> dict:
             .first()
         )
     return context
+
+
+def site_page(slug: str) -> SitePage:
+    """The stored page, or an unsaved one with the default text; 404 for an unknown slug."""
+    if slug not in SitePage.Slug.values:
+        raise Http404
+    page = SitePage.objects.filter(slug=slug).first()
+    if page is None:
+        page = SitePage(
+            slug=slug,
+            title=str(SitePage.Slug(slug).label),
+            body=render_to_string(f"core/pages/{slug}.txt").strip(),
+        )
+    return page
+
+
+def audit_event_list(
+    *,
+    action: str = "",
+    actor: str = "",
+    target: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> QuerySet:
+    """Audit events, newest first, narrowed by any of the given criteria."""
+    events = AuditEvent.objects.select_related("actor")
+    if action:
+        events = events.filter(action__startswith=action.strip())
+    if actor:
+        events = events.filter(actor__email__iexact=actor.strip())
+    if target:
+        events = events.filter(target_id=target.strip())
+    if since:
+        events = events.filter(created__date__gte=since)
+    if until:
+        events = events.filter(created__date__lte=until)
+    return events

@@ -5,4 +5,8 @@ from grannar.core import views
 app_name = "core"
 urlpatterns = [
     path("", views.start, name="start"),
+    path("about/<slug:slug>/", views.page_view, name="page"),
+    path("about/<slug:slug>/edit/", views.page_edit_view, name="page_edit"),
+    path("accessibility/report/", views.accessibility_report_view, name="accessibility_report"),
+    path("audit/", views.audit_log_view, name="audit_log"),
 ]

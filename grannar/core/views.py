@@ -1,11 +1,20 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from grannar.core.selectors import start_page_context
+from grannar.core.audit import log_action
+from grannar.core.forms import AccessibilityReportForm, AuditSearchForm, SitePageForm
+from grannar.core.pagination import paginate
+from grannar.core.permissions import role_required
+from grannar.core.selectors import audit_event_list, site_page, start_page_context
+from grannar.core.services import accessibility_report_create, site_page_save
+from grannar.people.models import Role
+from grannar.people.selectors import programme_admin_emails
 
 
 @require_GET
@@ -24,3 +33,56 @@ def healthz(request):
 @login_required
 def start(request):
     return render(request, "core/start.html", start_page_context(request.user))
+
+
+@require_GET
+def page_view(request, slug: str):
+    page = site_page(slug)
+    can_edit = request.user.is_authenticated and (
+        request.user.is_superuser or request.user.has_role(Role.ADMIN)
+    )
+    return render(request, "core/page.html", {"page": page, "can_edit": can_edit})
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def page_edit_view(request, slug: str):
+    page = site_page(slug)
+    form = SitePageForm(request.POST or None, instance=page)
+    if request.method == "POST" and form.is_valid():
+        site_page_save(
+            slug=slug,
+            title=form.cleaned_data["title"],
+            body=form.cleaned_data["body"],
+            by=request.user,
+        )
+        messages.success(request, _("The page has been saved."))
+        return redirect("core:page", slug=slug)
+    return render(request, "core/page_edit.html", {"form": form, "page": page})
+
+
+@require_http_methods(["GET", "POST"])
+def accessibility_report_view(request):
+    form = AccessibilityReportForm(
+        request.POST or None, initial={"page_url": request.GET.get("page", "")}
+    )
+    if request.method == "POST" and form.is_valid():
+        accessibility_report_create(**form.cleaned_data, recipients=programme_admin_emails())
+        messages.success(
+            request, _("Thank you. Your report has been sent to the programme's administration.")
+        )
+        return redirect("core:page", slug="tillganglighet")
+    return render(request, "core/accessibility_report.html", {"form": form})
+
+
+@role_required(Role.ADMIN)
+@require_GET
+def audit_log_view(request):
+    form = AuditSearchForm(request.GET or None)
+    criteria = form.cleaned_data if form.is_valid() else {}
+    events = audit_event_list(**{k: v for k, v in criteria.items() if v})
+    page, query_string = paginate(request, events)
+    log_action(action="core.audit_log.listed", actor=request.user, data={"page": page.number})
+    return render(
+        request, "core/audit_log.html", {"form": form, "page": page, "query_string": query_string}
+    )

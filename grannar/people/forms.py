@@ -144,3 +144,16 @@ class LoginForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return normalize_email(self.cleaned_data.get("username", ""))
+
+
+class TokenForm(forms.Form):
+    """A six-digit code from the authenticator app, or a recovery code."""
+
+    token = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_("The six digits your authenticator app shows, or one of your recovery codes."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"}
+        ),
+    )

@@ -15,6 +15,11 @@ def normalize_email(value: str) -> str:
     return (value or "").strip().lower()
 
 
+def login_username(request, credentials) -> str:
+    """The account name django-axes counts failures for: the normalised e-mail address."""
+    return normalize_email((credentials or {}).get("username", ""))
+
+
 class Gender(models.TextChoices):
     WOMAN = "kvinna", _("woman")
     MAN = "man", _("man")
@@ -173,6 +178,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             {a.municipality_id for a in self.role_assignments if a.role == Role.COORDINATOR}
         )
 
+    @property
+    def requires_two_factor(self) -> bool:
+        """Every role that sees other people's data signs in with a second factor."""
+        return self.is_superuser or self.has_role(*TWO_FACTOR_ROLES)
+
     def municipality_scope(self) -> list[int] | None:
         """Municipalities this user's requests may reach: None means all (admin, auditor)."""
         if self.is_superuser or self.has_role(Role.ADMIN, Role.AUDITOR, Role.EVALUATOR):
@@ -190,6 +200,9 @@ class Role(models.TextChoices):
     PARTICIPANT = "participant", _("participant")
     EVALUATOR = "evaluator", _("evaluator")
     AUDITOR = "auditor", _("auditor")
+
+
+TWO_FACTOR_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.TRAINER, Role.EVALUATOR, Role.AUDITOR)
 
 
 class RoleAssignment(models.Model):

@@ -61,3 +61,14 @@ def workplace_list(*, user: User, municipality_id: int | None = None) -> QuerySe
     if municipality_id:
         workplaces = workplaces.filter(municipality_id=municipality_id)
     return workplaces
+
+
+def programme_admin_emails() -> list[str]:
+    """Where reports to the programme's administration go."""
+    return sorted(
+        set(
+            User.objects.filter(roles__role=Role.ADMIN, is_active=True).values_list(
+                "email", flat=True
+            )
+        )
+    )

@@ -1,10 +1,10 @@
-from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from grannar.core.audit import log_action
+from grannar.core.pagination import paginate
 from grannar.core.permissions import role_required
 from grannar.people.forms import PersonForm, PersonSearchForm
 from grannar.people.models import Role
@@ -24,16 +24,16 @@ def person_list_view(request):
     people = person_list(
         user=request.user, query=query, municipality_id=municipality.pk if municipality else None
     )
-    page = Paginator(people, settings.PEOPLE_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "query_string": _query_without_page(request)}
+    page, query_string = paginate(request, people)
+    # Listing people discloses personal data: log how much, never what was searched for.
+    log_action(
+        action="people.person.listed",
+        actor=request.user,
+        data={"results": page.paginator.count, "page": page.number},
+    )
+    context = {"form": form, "page": page, "query_string": query_string}
     template = "people/_person_results.html" if request.htmx else "people/person_list.html"
     return render(request, template, context)
-
-
-def _query_without_page(request) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 @role_required(*MANAGERS)
@@ -66,4 +66,11 @@ def person_detail_view(request, pk: int):
         else:
             messages.info(request, _("Nothing was changed."))
         return redirect("people:detail", pk=person.pk)
+    if request.method == "GET":
+        log_action(
+            action="people.person.viewed",
+            actor=request.user,
+            target=person,
+            municipality_id=person.municipality_id,
+        )
     return render(request, "people/person_form.html", {"form": form, "person": person})

@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from grannar.core.models import AuditEvent
 from grannar.programmes.loader import ProgrammeFileError
@@ -14,6 +15,14 @@ from grannar.programmes.models import (
 from grannar.programmes.services import programme_load
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are compared in English here; the Swedish ones are checked separately."""
+    with translation.override("en"):
+        yield
+
 
 MINIMAL = """
 [programme]
@@ -195,3 +204,9 @@ def test_command_refuses_a_bad_file_with_every_problem(tmp_path):
 def test_command_refuses_a_missing_file(tmp_path):
     with pytest.raises(CommandError, match="nothing was written"):
         call_command("load_programme", str(tmp_path / "missing.toml"))
+
+
+def test_problems_are_reported_in_swedish_by_default():
+    with translation.override("sv"), pytest.raises(ProgrammeFileError) as error:
+        programme_load(text=MINIMAL.replace('sector = "skola"\nhourly', 'sector = "x"\nhourly'))
+    assert "staff_category[1].sector: okänd sektor x" in error.value.problems
