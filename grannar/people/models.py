@@ -17,7 +17,10 @@ def normalize_email(value: str) -> str:
 
 def login_username(request, credentials) -> str:
     """The account name django-axes counts failures for: the normalised e-mail address."""
-    return normalize_email((credentials or {}).get("username", ""))
+    if credentials:
+        # authenticate() passes the account's USERNAME_FIELD ("email"); the form posts "username".
+        return normalize_email(credentials.get("email") or credentials.get("username", ""))
+    return normalize_email(getattr(request, "POST", {}).get("username", ""))
 
 
 class Gender(models.TextChoices):
