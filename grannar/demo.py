@@ -4,6 +4,7 @@ Nothing here knows a particular programme: shares, categories and names are draw
 seeded generator over whatever the programme file defines.
 """
 
+import base64
 import hashlib
 import math
 import random
@@ -19,11 +20,14 @@ from grannar.core.audit import log_action
 from grannar.core.crypto import encrypt_text
 from grannar.people.models import Gender, Person, Role, User, Workplace
 from grannar.people.services import role_assign
+from grannar.people.two_factor import totp_device, totp_device_set
 from grannar.programmes.loader import parse_programme_file
 from grannar.programmes.models import Membership, Programme, ProgrammeCategory, Sector
 from grannar.programmes.services import programme_load, programme_load_file
 
 SEED = 2016
+# The demo accounts share one authenticator key, printed by `make run`; never in production.
+DEMO_TOTP_KEY = hashlib.sha1(b"grannar-demo-totp", usedforsecurity=False).hexdigest()
 DEMO_DOMAIN = "demo.example"
 NATIONAL_CODE = "nationell-demo"
 SCALES = ("small", "region", "national")
@@ -310,6 +314,8 @@ def _demo_accounts(programme: Programme, *, password: str) -> list[tuple[str, st
         if user is None:
             user = User.objects.create_user(email, password, person=person)
         role_assign(user=user, role=role, by=None, programme=programme, municipality=municipality)
+        if user.requires_two_factor and not totp_device(user):
+            totp_device_set(user=user, key=DEMO_TOTP_KEY)
         if person is not None:
             role_assign(user=user, role=Role.PARTICIPANT, by=None, programme=programme)
         accounts.append((email, label))
@@ -408,3 +414,9 @@ def demo_fingerprint(programme: Programme) -> str:
     for row in rows.iterator(chunk_size=5000):
         digest.update(repr(row).encode())
     return digest.hexdigest()
+
+
+def demo_totp_secret() -> str:
+    """The demo accounts' authenticator key as an app wants it typed (base32, in groups)."""
+    secret = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))

@@ -1,3 +1,5 @@
+import time
+
 import pytest
 from django.core.management import call_command
 from django_scopes import scopes_disabled
@@ -118,3 +120,31 @@ def test_national_scale():
     assert result.people_created >= 100_000
     with scopes_disabled():
         assert Person.objects.filter(municipality__code__gte="3001").count() >= 100_000
+
+
+def test_demo_accounts_with_two_factor_share_the_printed_key(capsys):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from grannar.demo import DEMO_TOTP_KEY, demo_totp_secret
+    from grannar.people.two_factor import totp_code
+
+    demo_load(scale="small")
+    admin = User.objects.get(email="admin@demo.example")
+    device = TOTPDevice.objects.get(user=admin, confirmed=True)
+    assert device.key == DEMO_TOTP_KEY
+    assert not TOTPDevice.objects.filter(user__email="deltagare@demo.example").exists()
+    assert len(demo_totp_secret().replace(" ", "")) == 32
+    call_command("demo_code")
+    now = time.time()  # the code may have rolled over to the next 30-second step meanwhile
+    assert capsys.readouterr().out.strip() in {
+        totp_code(device, at=now - 30),
+        totp_code(device, at=now),
+    }
+
+
+def test_demo_code_is_refused_when_demo_tools_are_off(settings):
+    from django.core.management import CommandError
+
+    settings.GRANNAR_DEMO_TOOLS = False
+    with pytest.raises(CommandError, match="switched off"):
+        call_command("demo_code")

@@ -204,3 +204,5 @@ LOGGING = {
 GRANNAR_REFERENCE_PROGRAMME = BASE_DIR / "grannar" / "programmes" / "data" / "nya-grannar.toml"
 GRANNAR_DEMO_PASSWORD = env_str("GRANNAR_DEMO_PASSWORD", "grannar-demo-2026")
 PEOPLE_PAGE_SIZE = 50
+# Commands that help people try the demo (e.g. `grannar demo-code`); off in production.
+GRANNAR_DEMO_TOOLS = True

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from grannar.core.management.base import AdminCommand
-from grannar.demo import DEMO_DOMAIN, demo_load
+from grannar.demo import DEMO_DOMAIN, demo_load, demo_totp_secret
 from grannar.people.models import User
 
 
@@ -85,6 +85,12 @@ class Command(AdminCommand):
         self.stdout.write(self.style.MIGRATE_HEADING(f"Demo logins (password for all: {password})"))
         for email, label in accounts:
             self.stdout.write(f"  {email:<40} {label}")
+        self.stdout.write("")
+        self.stdout.write(
+            "Every role but participant signs in with two-step verification. Add this key to an\n"
+            f"authenticator app: {demo_totp_secret()}\n"
+            "or get the current code with: .venv/bin/grannar demo-code"
+        )
         self.stdout.write("")
 
     def _demo_users(self):
