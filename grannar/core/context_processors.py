@@ -9,6 +9,8 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    if user.requires_two_factor and not user.is_verified():
+        return {"nav_items": []}
     items = [(reverse("core:start"), _("Start"))]
     items += [
         (reverse("programmes:overview", args=[p.code]), p.name) for p in programme_list_for(user)

@@ -1,0 +1,132 @@
+"""Browser tests: Playwright driving Debian's Chromium against the live test server."""
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django_scopes import scopes_disabled
+from playwright.sync_api import sync_playwright
+
+from grannar.demo import demo_load
+from grannar.people.models import Person, User
+
+CHROMIUM = "/usr/bin/chromium"
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# there are ordinary blocking calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+class PageWatch:
+    """Records what a page asks for and complains about while a test drives it."""
+
+    def __init__(self, page, server_url: str):
+        self.page = page
+        self.host = urlsplit(server_url).netloc
+        self.foreign_requests: list[str] = []
+        self.errors: list[str] = []
+        page.on("request", self._request)
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+
+    def _request(self, request):
+        parts = urlsplit(request.url)
+        if parts.scheme in {"http", "https", "ws", "wss"} and parts.netloc != self.host:
+            self.foreign_requests.append(request.url)
+
+    def _console(self, message):
+        if message.type == "error" and "status of 4" not in message.text:
+            self.errors.append(f"console: {message.text}")
+
+    def assert_clean(self):
+        assert not self.foreign_requests, self.foreign_requests
+        assert not self.errors, self.errors
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Open pages at a viewport; each gets a watcher that the test end checks."""
+    contexts, watches = [], []
+
+    def open_page(viewport=DESKTOP):
+        context = browser.new_context(viewport=viewport, locale="sv-SE")
+        context.set_default_timeout(15000)
+        contexts.append(context)
+        page = context.new_page()
+        watch = PageWatch(page, live_server.url)
+        watches.append(watch)
+        return page, watch
+
+    yield open_page
+    for watch in watches:
+        watch.assert_clean()
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def demo(transactional_db):
+    with scopes_disabled():
+        result = demo_load(scale="small")
+    return result
+
+
+@pytest.fixture
+def demo_world(demo):
+    """The objects the permission table's URLs need, taken from the demo data."""
+    with scopes_disabled():
+        coordinator = User.objects.get(email="samordnare.1481@demo.example")
+        own = coordinator.coordinated_municipality_ids[0]
+        people = Person.objects.filter(support_resource=False)
+        return {
+            "programme": demo.programme,
+            "own_person": people.filter(municipality_id=own).first(),
+            "other_person": people.exclude(municipality_id=own).first(),
+        }
+
+
+def axe_serious(page) -> list[str]:
+    """Serious and critical axe-core violations on the page, as readable lines."""
+    results = Axe().run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} "
+        f"at {[node['target'] for node in violation['nodes']][:3]}"
+        for violation in results.response["violations"]
+        if violation["impact"] in {"serious", "critical"}
+    ]
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
