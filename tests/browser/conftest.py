@@ -1,6 +1,5 @@
 """Browser tests: Playwright driving Debian's Chromium against the live test server."""
 
-import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,9 +13,6 @@ from grannar.demo import demo_load
 from grannar.people.models import Person, User
 
 CHROMIUM = "/usr/bin/chromium"
-# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
-# there are ordinary blocking calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
@@ -29,8 +25,12 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(monkeypatch):
+    """Chromium for one test. Playwright's sync API runs an event loop in the test thread while
+    it is open, so the ORM calls the test makes meanwhile are allowed as the blocking calls they
+    are; per test, so that no other test runs beside a loop."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,

@@ -44,6 +44,7 @@ def production_env(**extra) -> dict:
         "DATABASE_URL": "sqlite:///:memory:",
     }
     env.update(extra)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return env
 
 
