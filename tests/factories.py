@@ -74,3 +74,14 @@ def sign_in(client, user: User) -> None:
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
+
+
+# The heading of each role's own section on the start page.
+START_HEADINGS = {
+    "admin": "Programadministration",
+    "coordinator": "Din kommun",
+    "trainer": "Kursledare",
+    "participant": "Dina uppgifter",
+    "evaluator": "Utvärdering",
+    "auditor": "Revision",
+}

@@ -10,16 +10,8 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE, axe_serious, screenshot
 from tests.browser.helpers import DEMO_ACCOUNTS, sign_in
+from tests.factories import START_HEADINGS
 from tests.test_permissions import TABLE
-
-ROLE_HEADINGS = {
-    "admin": "Programadministration",
-    "coordinator": "Din kommun",
-    "trainer": "Kursledare",
-    "participant": "Dina uppgifter",
-    "evaluator": "Utvärdering",
-    "auditor": "Revision",
-}
 
 
 @pytest.mark.parametrize("role", sorted(DEMO_ACCOUNTS))
@@ -31,7 +23,7 @@ def test_role_walks_start_and_overview(role, size, viewport, demo, new_page, liv
         screenshot(page, f"login-{size}")
     sign_in(page, live_server.url, DEMO_ACCOUNTS[role], settings.GRANNAR_DEMO_PASSWORD)
     assert page.url == f"{live_server.url}/"
-    expect(page.get_by_role("heading", name=ROLE_HEADINGS[role], exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name=START_HEADINGS[role], exact=True)).to_be_visible()
     screenshot(page, f"start-{role}-{size}")
     assert not axe_serious(page)
 

@@ -6,7 +6,7 @@ from django_scopes import scope
 
 from grannar.core.models import AuditEvent
 from grannar.people.models import Person
-from tests.factories import make_person, sign_in
+from tests.factories import START_HEADINGS, make_person, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -29,19 +29,11 @@ def test_login_refusal_says_so_in_swedish(client, world):
 
 
 def test_start_page_per_role(client, world):
-    expectations = {
-        "admin": "Programadministration",
-        "coordinator": "Din kommun",
-        "trainer": "Kursledare",
-        "participant": "Dina uppgifter",
-        "evaluator": "Utvärdering",
-        "auditor": "Revision",
-    }
-    for role, heading in expectations.items():
+    for role, heading in START_HEADINGS.items():
         sign_in(client, world["users"][role])
         content = client.get(reverse("core:start")).content.decode()
         assert heading in content, role
-        for other_role, other_heading in expectations.items():
+        for other_role, other_heading in START_HEADINGS.items():
             if other_role != role:
                 assert other_heading not in content, (role, other_heading)
 
