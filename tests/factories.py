@@ -85,3 +85,34 @@ START_HEADINGS = {
     "evaluator": "Utvärdering",
     "auditor": "Revision",
 }
+
+
+def make_session(*, programme: Programme, capacity: int = 10, days_ahead: int = 10, **fields):
+    """A published course with one session `days_ahead` days from now."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from grannar.training.models import Course, Session
+
+    n = next(_counter)
+    course = Course.objects.create(
+        programme=programme,
+        code=f"kurs-{n}",
+        title=f"Kurs {n}",
+        credited_hours=Decimal("3"),
+        status=Course.Status.PUBLISHED,
+    )
+    starts = timezone.now().replace(microsecond=0) + dt.timedelta(days=days_ahead)
+    values = {
+        "course": course,
+        "code": f"tillfalle-{n}",
+        "starts": starts,
+        "ends": starts + dt.timedelta(hours=3),
+        "credited_hours": Decimal("3"),
+        "capacity": capacity,
+        "location": "Regionens hus",
+    }
+    values.update(fields)
+    return Session.objects.create(**values)

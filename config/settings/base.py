@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "grannar.core",
     "grannar.programmes",
     "grannar.people",
+    "grannar.training",
 ]
 
 MIDDLEWARE = [
@@ -204,5 +205,7 @@ LOGGING = {
 GRANNAR_REFERENCE_PROGRAMME = BASE_DIR / "grannar" / "programmes" / "data" / "nya-grannar.toml"
 GRANNAR_DEMO_PASSWORD = env_str("GRANNAR_DEMO_PASSWORD", "grannar-demo-2026")
 PEOPLE_PAGE_SIZE = 50
+# The address people use to reach Grannar, for links in e-mail.
+GRANNAR_SITE_URL = env_str("GRANNAR_SITE_URL", "http://127.0.0.1:8000")
 # Commands that help people try the demo (e.g. `grannar demo-code`); off in production.
 GRANNAR_DEMO_TOOLS = True

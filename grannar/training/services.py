@@ -1,0 +1,295 @@
+"""Changes to courses, sessions, registrations and attendance; each audited, in one transaction."""
+
+import time
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grannar.core.audit import log_action
+from grannar.people.models import Person, Role, User
+from grannar.training import notifications, seats
+from grannar.training.models import Attendance, Registration, SeatReservation, Session
+
+Status = Registration.Status
+
+
+class RegistrationError(ValidationError):
+    """A registration or cancellation that the rules do not allow; the message says why."""
+
+
+def check_registration_open(session: Session, *, now=None) -> None:
+    now = now or timezone.now()
+    if session.status == Session.Status.CANCELLED:
+        raise RegistrationError(_("The session has been cancelled."), code="cancelled")
+    if session.starts <= now:
+        raise RegistrationError(_("The session has already started."), code="started")
+    if session.registration_opens and now < session.registration_opens:
+        raise RegistrationError(_("Registration has not opened yet."), code="not_open")
+    if session.registration_closes and now > session.registration_closes:
+        raise RegistrationError(_("Registration has closed."), code="closed")
+
+
+def check_may_register(*, by: User, person: Person) -> None:
+    """Participants register themselves, coordinators their municipality's staff, admins anyone."""
+    if by.is_superuser or by.has_role(Role.ADMIN):
+        return
+    if person.pk == by.person_id:
+        return
+    if by.has_role(Role.COORDINATOR) and person.municipality_id in by.coordinated_municipality_ids:
+        return
+    raise RegistrationError(_("You may not register this person."), code="not_allowed")
+
+
+def _next_in_line() -> int:
+    return time.time_ns()
+
+
+def registration_create(*, session: Session, person: Person, by: User) -> Registration:
+    """Give `person` a seat on `session`, or a place in its waiting line when it is full."""
+    check_may_register(by=by, person=person)
+    check_registration_open(session)
+    seen = seats.seen_counts(session.pk)
+    try:
+        with transaction.atomic():
+            # Seats released at their time go to those already waiting, before newcomers.
+            if seats.release_due_reservations(session_id=session.pk):
+                waitlist_promote(session_id=session.pk)
+            existing = (
+                Registration.objects.with_scopes_disabled()
+                .select_for_update()
+                .filter(session=session, person=person)
+                .first()
+            )
+            if existing is not None and existing.status != Status.CANCELLED:
+                raise RegistrationError(
+                    _("%(name)s is already registered for this session.")
+                    % {"name": person.full_name},
+                    code="duplicate",
+                )
+            registration = existing or Registration(session=session, person=person)
+            registration.municipality_id = person.municipality_id
+            claimed, reservation = seats.claim_seat(
+                session_id=session.pk, municipality_id=person.municipality_id, seen=seen
+            )
+            registration.status = Status.CONFIRMED if claimed else Status.WAITLISTED
+            registration.reservation = reservation
+            registration.queued = None if claimed else _next_in_line()
+            registration.save()
+            log_action(
+                action=f"training.registration.{registration.status}",
+                actor=by,
+                target=registration,
+                municipality_id=registration.municipality_id,
+                data={"session": session.code},
+            )
+            notifications.registration_changed(registration)
+    except IntegrityError as error:
+        # A double click that raced past the check above: the unique constraint caught it.
+        raise RegistrationError(
+            _("%(name)s is already registered for this session.") % {"name": person.full_name},
+            code="duplicate",
+        ) from error
+    return registration
+
+
+def check_may_cancel(*, registration: Registration, by: User, now=None) -> None:
+    now = now or timezone.now()
+    if by.is_superuser or by.has_role(Role.ADMIN):
+        return
+    if (
+        by.has_role(Role.COORDINATOR)
+        and registration.municipality_id in by.coordinated_municipality_ids
+    ):
+        return
+    if registration.person_id == by.person_id:
+        deadline = registration.session.cancellation_deadline or registration.session.starts
+        if now > deadline:
+            raise RegistrationError(
+                _("The cancellation deadline has passed; contact your coordinator."),
+                code="deadline",
+            )
+        return
+    raise RegistrationError(_("You may not cancel this registration."), code="not_allowed")
+
+
+def registration_cancel(*, registration: Registration, by: User) -> Registration:
+    """Cancel a registration; a freed seat goes to the first in line who may take it."""
+    check_may_cancel(registration=registration, by=by)
+    with transaction.atomic():
+        current = (
+            Registration.objects.with_scopes_disabled().select_for_update().get(pk=registration.pk)
+        )
+        if current.status == Status.CANCELLED:
+            return current
+        if current.status not in (Status.CONFIRMED, Status.WAITLISTED):
+            raise RegistrationError(
+                _("Attendance has been recorded; the registration cannot be cancelled."),
+                code="recorded",
+            )
+        held_seat = current.status == Status.CONFIRMED
+        current.status = Status.CANCELLED
+        current.queued = None
+        reservation_id = current.reservation_id
+        current.reservation = None
+        current.save()
+        log_action(
+            action="training.registration.cancelled",
+            actor=by,
+            target=current,
+            municipality_id=current.municipality_id,
+            data={"session": current.session.code},
+        )
+        if held_seat:
+            seats.free_seat(session_id=current.session_id, reservation_id=reservation_id)
+            waitlist_promote(session_id=current.session_id)
+    return current
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    if registration.status != Status.WAITLISTED:
+        return None
+    ahead = Registration.objects.with_scopes_disabled().filter(
+        session_id=registration.session_id, status=Status.WAITLISTED
+    )
+    return (
+        ahead.filter(queued__lt=registration.queued).count()
+        + ahead.filter(queued=registration.queued, pk__lt=registration.pk).count()
+        + 1
+    )
+
+
+def waitlist_promote(*, session_id: int) -> list[Registration]:
+    """Give free seats to the waiting line in order of arrival; must run inside a transaction."""
+    seats.release_due_reservations(session_id=session_id)
+    promoted = []
+    line = (
+        Registration.objects.with_scopes_disabled()
+        .select_for_update()
+        .filter(session_id=session_id, status=Status.WAITLISTED)
+        .order_by("queued", "id")
+    )
+    for registration in line:
+        if not seats.has_free_seat(session_id=session_id):
+            break
+        claimed, reservation = seats.claim_seat(
+            session_id=session_id, municipality_id=registration.municipality_id
+        )
+        if not claimed:
+            continue
+        registration.status = Status.CONFIRMED
+        registration.reservation = reservation
+        registration.queued = None
+        registration.save(update_fields=["status", "reservation", "queued", "changed"])
+        log_action(
+            action="training.registration.promoted",
+            target=registration,
+            municipality_id=registration.municipality_id,
+        )
+        notifications.registration_promoted(registration)
+        promoted.append(registration)
+    return promoted
+
+
+def session_change_capacity(*, session: Session, capacity: int, by: User) -> Session:
+    """Change the number of seats; more seats go to the waiting line at once."""
+    with transaction.atomic():
+        current = Session.objects.select_for_update().get(pk=session.pk)
+        if capacity < current.seats_taken + current.reserved_free:
+            raise ValidationError(
+                _("%(taken)s seats are taken or reserved; the capacity cannot be lower.")
+                % {"taken": current.seats_taken + current.reserved_free},
+                code="capacity_too_low",
+            )
+        old = current.capacity
+        current.capacity = capacity
+        current.save(update_fields=["capacity"])
+        log_action(
+            action="training.session.capacity_changed",
+            actor=by,
+            target=current,
+            data={"from": old, "to": capacity},
+        )
+        if capacity > old:
+            waitlist_promote(session_id=current.pk)
+    return current
+
+
+def reservation_set(
+    *, session: Session, municipality_id: int, seats_reserved: int, by: User
+) -> SeatReservation:
+    """Hold `seats_reserved` seats of a session for one municipality's staff."""
+    with transaction.atomic():
+        current = Session.objects.select_for_update().get(pk=session.pk)
+        reservation, _created = SeatReservation.objects.select_for_update().get_or_create(
+            session=current, municipality_id=municipality_id, defaults={"seats": 0}
+        )
+        if reservation.released:
+            raise ValidationError(_("The reserved seats have already been released."))
+        change = (seats_reserved - reservation.seats_taken) - (
+            reservation.seats - reservation.seats_taken
+        )
+        if seats_reserved < reservation.seats_taken:
+            raise ValidationError(_("More seats than that are already taken."))
+        if current.seats_taken + current.reserved_free + change > current.capacity:
+            raise ValidationError(_("Reserved seats cannot exceed the free seats."))
+        reservation.seats = seats_reserved
+        reservation.save(update_fields=["seats"])
+        current.reserved_free += change
+        current.save(update_fields=["reserved_free"])
+        log_action(
+            action="training.reservation.set",
+            actor=by,
+            target=current,
+            municipality_id=municipality_id,
+            data={"seats": seats_reserved},
+        )
+    return reservation
+
+
+def check_hours(session: Session, hours: Decimal | None) -> None:
+    if hours is not None and not (Decimal(0) < hours <= session.credited_hours):
+        raise ValidationError(
+            _("Attended hours must be more than 0 and at most %(hours)s.")
+            % {"hours": session.credited_hours},
+            code="hours_range",
+        )
+
+
+def attendance_record(
+    *,
+    registration: Registration,
+    present: bool,
+    by: User | None,
+    method: str,
+    hours: Decimal | None = None,
+) -> Registration:
+    """Mark someone present (all or `hours` of the session) or absent (a no-show)."""
+    check_hours(registration.session, hours)
+    with transaction.atomic():
+        current = (
+            Registration.objects.with_scopes_disabled().select_for_update().get(pk=registration.pk)
+        )
+        if current.status in (Status.CANCELLED, Status.WAITLISTED):
+            raise RegistrationError(
+                _("Only someone with a seat can be marked present or absent."), code="no_seat"
+            )
+        current.status = Status.ATTENDED if present else Status.NO_SHOW
+        current.save(update_fields=["status", "changed"])
+        if present:
+            Attendance.objects.update_or_create(
+                registration=current,
+                defaults={"hours": hours, "method": method, "recorded_by": by},
+            )
+        else:
+            Attendance.objects.filter(registration=current).delete()
+        log_action(
+            action=f"training.attendance.{'present' if present else 'absent'}",
+            actor=by,
+            target=current,
+            municipality_id=current.municipality_id,
+            data={"method": method, "hours": str(hours) if hours is not None else "all"},
+        )
+    return current
