@@ -19,5 +19,6 @@ urlpatterns = [
     path("account/", include("grannar.people.account_urls")),
     path("people/", include("grannar.people.urls")),
     path("programmes/", include("grannar.programmes.urls")),
+    path("training/", include("grannar.training.urls")),
     path("", include("grannar.core.urls")),
 ]

@@ -36,6 +36,35 @@ def everyone(status: int, **overrides: int) -> dict[str, int]:
 SIGNED_IN = everyone(200, anonymous=302)
 MANAGERS = everyone(403, anonymous=302, admin=200, coordinator=200)
 ADMINS = everyone(403, anonymous=302, admin=200)
+POST_ONLY = everyone(405, anonymous=302)
+TRAINERS = everyone(404, anonymous=302, admin=200, trainer=200)
+
+
+def training_session(world: dict):
+    """A session the world's trainer trains, with the own person registered (made once)."""
+    if "session" not in world:
+        from grannar.training.services import registration_create
+        from tests.factories import make_session
+
+        session = make_session(programme=world["programme"])
+        session.trainers.add(world["users"]["trainer"])
+        world["session"] = session
+        world["registration"] = registration_create(
+            session=session, person=world["own_person"], by=world["users"]["admin"]
+        )
+    return world["session"]
+
+
+def session_url(name: str) -> Callable[[dict, str], str]:
+    return lambda world, target: reverse(name, args=[training_session(world).pk])
+
+
+def registration_url(name: str) -> Callable[[dict, str], str]:
+    def url(world, target):
+        training_session(world)
+        return reverse(name, args=[world["registration"].pk])
+
+    return url
 
 
 def person_url(name: str) -> Callable[[dict, str], str]:
@@ -62,6 +91,21 @@ TABLE: dict[str, Case] = {
         lambda w, t: reverse("core:accessibility_report"), everyone(200)
     ),
     "core:audit_log": Case(lambda w, t: reverse("core:audit_log"), ADMINS),
+    "training:catalogue": Case(lambda w, t: reverse("training:catalogue"), SIGNED_IN),
+    "training:session": Case(session_url("training:session"), SIGNED_IN),
+    "training:register": Case(session_url("training:register"), POST_ONLY),
+    "training:register_staff": Case(session_url("training:register_staff"), MANAGERS),
+    "training:attendance": Case(session_url("training:attendance"), TRAINERS),
+    "training:checkin_code": Case(session_url("training:checkin_code"), TRAINERS),
+    "training:cancel": Case(registration_url("training:cancel"), POST_ONLY),
+    "training:mark_attendance": Case(registration_url("training:mark_attendance"), POST_ONLY),
+    "training:checkin": Case(lambda w, t: reverse("training:checkin"), SIGNED_IN),
+    "training:my_registrations": Case(lambda w, t: reverse("training:my_registrations"), SIGNED_IN),
+    "training:attestations": Case(lambda w, t: reverse("training:attestations"), SIGNED_IN),
+    "training:attestation_audit": Case(
+        lambda w, t: reverse("training:attestation_audit"),
+        everyone(403, anonymous=302, admin=200, auditor=200),
+    ),
     "people:list": Case(lambda w, t: reverse("people:list"), MANAGERS),
     "people:create": Case(lambda w, t: reverse("people:create"), MANAGERS),
     "people:detail": Case(person_url("people:detail"), MANAGERS, other={"coordinator": 404}),

@@ -15,8 +15,13 @@ def navigation(request) -> dict:
     items += [
         (reverse("programmes:overview", args=[p.code]), p.name) for p in programme_list_for(user)
     ]
+    items.append((reverse("training:catalogue"), _("Courses")))
+    if user.person_id:
+        items.append((reverse("training:my_registrations"), _("My registrations")))
     if user.is_superuser or user.has_role("admin", "coordinator"):
         items.append((reverse("people:list"), _("People")))
+    if user.is_superuser or user.has_role("admin", "auditor"):
+        items.append((reverse("training:attestation_audit"), _("Attestations")))
     if user.is_superuser or user.has_role("admin"):
         items.append((reverse("core:audit_log"), _("Audit log")))
     path = request.path

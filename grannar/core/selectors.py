@@ -5,6 +5,7 @@ import datetime as dt
 from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from grannar.core.models import AuditEvent, SitePage
 from grannar.people.models import Person, Role
@@ -26,6 +27,12 @@ def start_page_context(user) -> dict:
             Municipality.objects.filter(pk__in=ids)
             .annotate(people=Count("person"))
             .order_by("name")
+        )
+    if Role.TRAINER in roles:
+        context["trained_sessions"] = list(
+            user.trained_sessions.select_related("course")
+            .filter(ends__gte=timezone.now())
+            .order_by("starts")[:10]
         )
     if user.person_id:
         context["own_person"] = (

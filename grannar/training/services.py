@@ -11,7 +11,14 @@ from django.utils.translation import gettext as _
 from grannar.core.audit import log_action
 from grannar.people.models import Person, Role, User
 from grannar.training import notifications, seats
-from grannar.training.models import Attendance, Registration, SeatReservation, Session
+from grannar.training.models import (
+    Attendance,
+    MonthlyAttestation,
+    Registration,
+    SeatReservation,
+    Session,
+)
+from grannar.training.selectors import attestable_months, checkin_sessions
 
 Status = Registration.Status
 
@@ -293,3 +300,63 @@ def attendance_record(
             data={"method": method, "hours": str(hours) if hours is not None else "all"},
         )
     return current
+
+
+def checkin(*, person: Person, code: str, by: User) -> Registration:
+    """Self check-in with the session's code: the whole session counts as attended."""
+    registration = (
+        Registration.objects.with_scopes_disabled()
+        .filter(
+            person=person,
+            session__in=checkin_sessions(code=code),
+            status__in=[Status.CONFIRMED, Status.ATTENDED, Status.NO_SHOW],
+        )
+        .select_related("session")
+        .first()
+    )
+    if registration is None:
+        raise RegistrationError(
+            _("The code is not valid now, or you have no seat on that session."), code="no_checkin"
+        )
+    return attendance_record(
+        registration=registration, present=True, by=by, method=Attendance.Method.CHECKIN
+    )
+
+
+def attestation_create(*, person: Person, programme, month, by: User) -> MonthlyAttestation:
+    """The participant attests the month's hours, as the statement shown to them says."""
+    entry = next(
+        (
+            e
+            for e in attestable_months(person_id=person.pk)
+            if e["programme"].pk == programme.pk and e["month"] == month
+        ),
+        None,
+    )
+    if entry is None:
+        raise RegistrationError(_("There is nothing to attest for that month."), code="nothing")
+    if entry["attestation"] is not None:
+        return entry["attestation"]
+    try:
+        with transaction.atomic():
+            attestation = MonthlyAttestation.objects.create(
+                person=person,
+                programme=programme,
+                month=month,
+                hours=entry["hours"],
+                statement=entry["statement"],
+                attested_by=by,
+            )
+            log_action(
+                action="training.attestation.created",
+                actor=by,
+                target=attestation,
+                municipality_id=person.municipality_id,
+                data={"month": f"{month:%Y-%m}", "hours": entry["hours"]},
+            )
+    except IntegrityError:
+        # Attested twice at once (a double click): the first one stands.
+        attestation = MonthlyAttestation.objects.get(
+            person=person, programme=programme, month=month
+        )
+    return attestation

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from grannar.training import views
+
+app_name = "training"
+urlpatterns = [
+    path("", views.catalogue_view, name="catalogue"),
+    path("sessions/<int:pk>/", views.session_view, name="session"),
+    path("sessions/<int:pk>/register/", views.register_view, name="register"),
+    path("sessions/<int:pk>/register-staff/", views.register_staff_view, name="register_staff"),
+    path("sessions/<int:pk>/attendance/", views.attendance_list_view, name="attendance"),
+    path("sessions/<int:pk>/checkin-code/", views.checkin_code_view, name="checkin_code"),
+    path("registrations/<int:pk>/cancel/", views.cancel_view, name="cancel"),
+    path("registrations/<int:pk>/attendance/", views.mark_attendance_view, name="mark_attendance"),
+    path("checkin/", views.checkin_view, name="checkin"),
+    path("my/", views.my_registrations_view, name="my_registrations"),
+    path("attestations/", views.attestations_view, name="attestations"),
+    path("attestations/audit/", views.attestation_audit_view, name="attestation_audit"),
+]

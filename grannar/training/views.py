@@ -1,0 +1,303 @@
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_scopes import scopes_disabled
+
+from grannar.core.audit import log_action
+from grannar.core.pagination import paginate
+from grannar.core.permissions import role_required
+from grannar.people.models import Role
+from grannar.people.selectors import person_list
+from grannar.programmes.models import Programme, SubGoal
+from grannar.training import selectors
+from grannar.training.forms import (
+    AttendanceForm,
+    AttestForm,
+    CatalogueFilterForm,
+    CheckinForm,
+    StaffRegistrationForm,
+)
+from grannar.training.models import Attendance, Registration
+from grannar.training.services import (
+    RegistrationError,
+    attendance_record,
+    attestation_create,
+    checkin,
+    registration_cancel,
+    registration_create,
+)
+
+
+@login_required
+@require_GET
+def catalogue_view(request):
+    subgoals = (
+        SubGoal.objects.filter(programme__courses__isnull=False).order_by("number").distinct()
+    )
+    form = CatalogueFilterForm(request.GET or None, subgoals=subgoals)
+    criteria = form.cleaned_data if form.is_valid() else {}
+    sessions = selectors.catalogue(
+        subgoal=criteria.get("subgoal"),
+        category_id=criteria["category"].pk if criteria.get("category") else None,
+        municipality_id=criteria["municipality"].pk if criteria.get("municipality") else None,
+        month=criteria.get("month"),
+        free_only=criteria.get("free_only", False),
+    )
+    page, query_string = paginate(request, sessions)
+    return render(
+        request,
+        "training/catalogue.html",
+        {"form": form, "page": page, "query_string": query_string},
+    )
+
+
+@login_required
+@require_GET
+def session_view(request, pk: int):
+    session = selectors.access_session(user=request.user, pk=pk)
+    user = request.user
+    return render(
+        request,
+        "training/session.html",
+        {
+            "session": session,
+            "waiting": selectors.waiting_count(session),
+            "own": selectors.registration_of(session=session, person_id=user.person_id),
+            "can_register_staff": user.is_superuser or user.has_role(Role.ADMIN, Role.COORDINATOR),
+            "trains": user.is_superuser
+            or user.has_role(Role.ADMIN)
+            or session.trainers.filter(pk=user.pk).exists(),
+        },
+    )
+
+
+def _registration_message(request, registration: Registration) -> None:
+    if registration.status == Registration.Status.CONFIRMED:
+        messages.success(request, _("You have a seat. A confirmation has been sent by e-mail."))
+    else:
+        messages.info(
+            request,
+            _(
+                "The session is full; you are on the waiting list and get a seat "
+                "automatically if one becomes free."
+            ),
+        )
+
+
+@login_required
+@require_POST
+def register_view(request, pk: int):
+    session = selectors.access_session(user=request.user, pk=pk)
+    person = request.user.person
+    if person is None:
+        messages.error(request, _("Your account is not linked to a participant."))
+        return redirect("training:session", pk=session.pk)
+    try:
+        registration = registration_create(session=session, person=person, by=request.user)
+    except RegistrationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        _registration_message(request, registration)
+    return redirect("training:session", pk=session.pk)
+
+
+@role_required(Role.ADMIN, Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def register_staff_view(request, pk: int):
+    session = selectors.access_session(user=request.user, pk=pk)
+    registered = Registration.objects.filter(session=session).exclude(
+        status=Registration.Status.CANCELLED
+    )
+    candidates = person_list(user=request.user).exclude(pk__in=registered.values("person_id"))
+    query = request.GET.get("q", "").strip()
+    if query:
+        candidates = person_list(user=request.user, query=query).exclude(
+            pk__in=registered.values("person_id")
+        )
+    form = StaffRegistrationForm(request.POST or None, people=candidates)
+    if request.method == "POST" and form.is_valid():
+        done, refused = [], []
+        for person in form.cleaned_data["people"]:
+            try:
+                done.append(registration_create(session=session, person=person, by=request.user))
+            except RegistrationError as error:
+                refused.append(f"{person.full_name}: {error.messages[0]}")
+        seated = sum(r.status == Registration.Status.CONFIRMED for r in done)
+        messages.success(
+            request,
+            _("%(seated)s registered with a seat, %(waiting)s on the waiting list.")
+            % {"seated": seated, "waiting": len(done) - seated},
+        )
+        for problem in refused:
+            messages.error(request, problem)
+        return redirect("training:session", pk=session.pk)
+    log_action(
+        action="people.person.listed",
+        actor=request.user,
+        data={"results": candidates.count(), "page": 1},
+    )
+    return render(
+        request,
+        "training/register_staff.html",
+        {"session": session, "form": form, "query": query},
+    )
+
+
+@login_required
+@require_POST
+def cancel_view(request, pk: int):
+    with scopes_disabled():
+        registration = get_object_or_404(Registration.objects.select_related("session"), pk=pk)
+    user = request.user
+    may_see = (
+        user.is_superuser
+        or user.has_role(Role.ADMIN)
+        or registration.person_id == user.person_id
+        or registration.municipality_id in user.coordinated_municipality_ids
+    )
+    if not may_see:
+        return render(request, "404.html", status=404)
+    try:
+        registration_cancel(registration=registration, by=user)
+    except RegistrationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("The registration has been cancelled."))
+    return redirect(request.POST.get("next") or reverse("training:my_registrations"))
+
+
+@login_required
+@require_GET
+def my_registrations_view(request):
+    person_id = request.user.person_id
+    registrations = selectors.person_registrations(person_id=person_id) if person_id else []
+    return render(request, "training/my_registrations.html", {"registrations": registrations})
+
+
+@login_required
+@require_GET
+def attendance_list_view(request, pk: int):
+    session = selectors.access_trained_session(user=request.user, pk=pk)
+    rows = selectors.attendance_list(session)
+    log_action(
+        action="training.attendance.listed",
+        actor=request.user,
+        target=session,
+        data={"results": len(rows)},
+    )
+    return render(request, "training/attendance.html", {"session": session, "rows": rows})
+
+
+@login_required
+@require_POST
+def mark_attendance_view(request, pk: int):
+    with scopes_disabled():
+        registration = get_object_or_404(
+            Registration.objects.select_related("session__course", "person__workplace"), pk=pk
+        )
+    session = selectors.access_trained_session(user=request.user, pk=registration.session_id)
+    form = AttendanceForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            registration = attendance_record(
+                registration=registration,
+                present=form.cleaned_data["present"],
+                hours=form.cleaned_data["hours"],
+                by=request.user,
+                method=Attendance.Method.TRAINER,
+            )
+        except ValidationError as problem:
+            error = problem.messages[0]
+    else:
+        error = next(iter(form.errors.values()))[0]
+    with scopes_disabled():
+        registration = Registration.objects.select_related("person__workplace", "attendance").get(
+            pk=registration.pk
+        )
+    context = {"session": session, "row": registration, "error": error}
+    if request.htmx:
+        return render(request, "training/_attendance_row.html", context)
+    if error:
+        messages.error(request, error)
+    return redirect("training:attendance", pk=session.pk)
+
+
+@login_required
+@require_GET
+def checkin_code_view(request, pk: int):
+    session = selectors.access_trained_session(user=request.user, pk=pk)
+    url = f"{settings.GRANNAR_SITE_URL}{reverse('training:checkin')}?code={session.checkin_code}"
+    qr = segno.make(url, error="m").svg_data_uri(scale=8, border=2)
+    return render(request, "training/checkin_code.html", {"session": session, "qr": qr, "url": url})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkin_view(request):
+    form = CheckinForm(request.POST or None, initial={"code": request.GET.get("code", "")})
+    if request.method == "POST" and form.is_valid():
+        person = request.user.person
+        if person is None:
+            form.add_error(None, _("Your account is not linked to a participant."))
+        else:
+            try:
+                registration = checkin(
+                    person=person, code=form.cleaned_data["code"], by=request.user
+                )
+            except RegistrationError as error:
+                form.add_error("code", error.messages[0])
+            else:
+                messages.success(
+                    request,
+                    _("Welcome! You are checked in to %(title)s.")
+                    % {"title": registration.session.course.title},
+                )
+                return redirect("training:my_registrations")
+    return render(request, "training/checkin.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attestations_view(request):
+    person = request.user.person
+    if request.method == "POST" and person is not None:
+        form = AttestForm(request.POST)
+        if form.is_valid():
+            programme = get_object_or_404(Programme, pk=form.cleaned_data["programme"])
+            try:
+                attestation_create(
+                    person=person,
+                    programme=programme,
+                    month=form.cleaned_data["month"],
+                    by=request.user,
+                )
+            except RegistrationError as error:
+                messages.error(request, error.messages[0])
+            else:
+                messages.success(request, _("Thank you. Your hours for the month are attested."))
+        return redirect("training:attestations")
+    months = selectors.attestable_months(person_id=person.pk) if person else []
+    return render(request, "training/attestations.html", {"months": months, "person": person})
+
+
+@role_required(Role.ADMIN, Role.AUDITOR)
+@require_GET
+def attestation_audit_view(request):
+    page, query_string = paginate(request, selectors.attestation_list())
+    log_action(
+        action="training.attestation.listed",
+        actor=request.user,
+        data={"results": page.paginator.count, "page": page.number},
+    )
+    return render(
+        request,
+        "training/attestation_audit.html",
+        {"page": page, "query_string": query_string},
+    )
