@@ -106,6 +106,19 @@ TABLE: dict[str, Case] = {
         lambda w, t: reverse("training:attestation_audit"),
         everyone(403, anonymous=302, admin=200, auditor=200),
     ),
+    "training:course_list": Case(lambda w, t: reverse("training:course_list"), ADMINS),
+    "training:course_create": Case(lambda w, t: reverse("training:course_create"), ADMINS),
+    "training:course_edit": Case(
+        lambda w, t: reverse("training:course_edit", args=[training_session(w).course_id]), ADMINS
+    ),
+    "training:session_create": Case(lambda w, t: reverse("training:session_create"), ADMINS),
+    "training:session_edit": Case(session_url("training:session_edit"), ADMINS),
+    "training:reserve": Case(
+        session_url("training:reserve"), everyone(403, anonymous=302, admin=405)
+    ),
+    "training:session_cancel": Case(
+        session_url("training:session_cancel"), everyone(403, anonymous=302, admin=405)
+    ),
     "people:list": Case(lambda w, t: reverse("people:list"), MANAGERS),
     "people:create": Case(lambda w, t: reverse("people:create"), MANAGERS),
     "people:detail": Case(person_url("people:detail"), MANAGERS, other={"coordinator": 404}),

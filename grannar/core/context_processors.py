@@ -23,6 +23,7 @@ def navigation(request) -> dict:
     if user.is_superuser or user.has_role("admin", "auditor"):
         items.append((reverse("training:attestation_audit"), _("Attestations")))
     if user.is_superuser or user.has_role("admin"):
+        items.append((reverse("training:course_list"), _("Course administration")))
         items.append((reverse("core:audit_log"), _("Audit log")))
     path = request.path
     return {

@@ -4,7 +4,9 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from grannar.people.models import Role, User
 from grannar.programmes.models import Municipality, StaffCategory
+from grannar.training.models import Course, Session
 
 
 class CatalogueFilterForm(forms.Form):
@@ -79,3 +81,145 @@ class AttestForm(forms.Form):
 
     def clean_month(self) -> dt.date:
         return self.cleaned_data["month"].replace(day=1)
+
+
+class CourseForm(forms.ModelForm):
+    class Meta:
+        model = Course
+        fields = [
+            "programme",
+            "code",
+            "title",
+            "description",
+            "format",
+            "subgoals",
+            "target_categories",
+            "credited_hours",
+            "status",
+        ]
+        widgets = {
+            "subgoals": forms.CheckboxSelectMultiple,
+            "target_categories": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def clean(self):
+        data = super().clean()
+        programme = data.get("programme")
+        foreign = [
+            s for s in data.get("subgoals", []) if s.programme_id != getattr(programme, "pk", None)
+        ]
+        if foreign:
+            self.add_error(
+                "subgoals",
+                forms.ValidationError(
+                    _("Choose only sub-goals of the course's programme."), code="subgoal_programme"
+                ),
+            )
+        return data
+
+
+def _local(field_label):
+    return forms.DateTimeField(
+        label=field_label,
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class SessionForm(forms.ModelForm):
+    starts = _local(_("Starts"))
+    ends = _local(_("Ends"))
+    registration_opens = _local(_("Registration opens"))
+    registration_closes = _local(_("Registration closes"))
+    cancellation_deadline = _local(_("Cancellation deadline"))
+    reservations_release_at = _local(_("Reserved seats are released"))
+    online_url = forms.URLField(label=_("Online link"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = Session
+        fields = [
+            "course",
+            "code",
+            "starts",
+            "ends",
+            "location",
+            "online_url",
+            "host_municipality",
+            "credited_hours",
+            "capacity",
+            "registration_opens",
+            "registration_closes",
+            "cancellation_deadline",
+            "reservations_release_at",
+            "trainers",
+        ]
+        widgets = {"trainers": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["starts"].required = self.fields["ends"].required = True
+        self.fields["trainers"].queryset = User.objects.filter(roles__role=Role.TRAINER).distinct()
+        self.fields["credited_hours"].required = False
+        self.fields["credited_hours"].help_text = _("Empty: the course's hours.")
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts"), data.get("ends")
+        if starts and ends and ends <= starts:
+            self.add_error(
+                "ends",
+                forms.ValidationError(
+                    _("The end must be after the start."), code="ends_before_start"
+                ),
+            )
+        for name in ("registration_closes", "cancellation_deadline", "reservations_release_at"):
+            if starts and data.get(name) and data[name] > starts:
+                self.add_error(
+                    name,
+                    forms.ValidationError(
+                        _("Must be before the session starts."), code="after_start"
+                    ),
+                )
+        opens, closes = data.get("registration_opens"), data.get("registration_closes")
+        if opens and (closes or starts) and opens >= (closes or starts):
+            self.add_error(
+                "registration_opens",
+                forms.ValidationError(
+                    _("Registration must open before it closes and before the start."),
+                    code="window",
+                ),
+            )
+        if not data.get("credited_hours") and data.get("course"):
+            data["credited_hours"] = data["course"].credited_hours
+        instance = self.instance
+        capacity = data.get("capacity")
+        if (
+            instance.pk
+            and capacity is not None
+            and capacity < instance.seats_taken + instance.reserved_free
+        ):
+            self.add_error(
+                "capacity",
+                forms.ValidationError(
+                    _("%(taken)s seats are taken or reserved; the capacity cannot be lower.")
+                    % {"taken": instance.seats_taken + instance.reserved_free},
+                    code="capacity_too_low",
+                ),
+            )
+        return data
+
+
+class ReservationForm(forms.Form):
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"),
+        queryset=Municipality.objects.filter(memberships__participates=True).distinct(),
+    )
+    seats = forms.IntegerField(label=_("Reserved seats"), min_value=0)
+
+
+class SessionCancelForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("Yes, cancel the session and tell everyone registered"), required=True
+    )

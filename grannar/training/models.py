@@ -1,6 +1,7 @@
 import secrets
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -48,7 +49,9 @@ class Course(models.Model):
     target_categories = models.ManyToManyField(
         StaffCategory, verbose_name=_("target staff categories"), blank=True
     )
-    credited_hours = models.DecimalField(_("credited hours"), max_digits=5, decimal_places=2)
+    credited_hours = models.DecimalField(
+        _("credited hours"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0.25)]
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
@@ -93,7 +96,9 @@ class Session(models.Model):
         blank=True,
         on_delete=models.PROTECT,
     )
-    credited_hours = models.DecimalField(_("credited hours"), max_digits=5, decimal_places=2)
+    credited_hours = models.DecimalField(
+        _("credited hours"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0.25)]
+    )
     capacity = models.PositiveIntegerField(_("capacity"))
     seats_taken = models.PositiveIntegerField(default=0, editable=False)
     reserved_free = models.PositiveIntegerField(default=0, editable=False)
@@ -110,6 +115,7 @@ class Session(models.Model):
         related_name="trained_sessions",
     )
     checkin_code = models.CharField(_("check-in code"), max_length=8, default=new_code)
+    reminded = models.DateTimeField(null=True, blank=True, editable=False)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
     )

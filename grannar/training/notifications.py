@@ -1,8 +1,12 @@
 """E-mail to participants about their registrations, queued after commit, in their language."""
 
+import datetime as dt
+
 from django.conf import settings
+from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
+from django_tasks import task
 from icalendar import Calendar, Event
 
 from grannar.core.tasks import email_after_commit
@@ -67,3 +71,43 @@ def session_cancelled(registration: Registration) -> None:
 
 def session_reminder(registration: Registration) -> None:
     _send(registration, "training/email/reminder.txt", ics=session_ics(registration.session))
+
+
+REMINDER_BEFORE = dt.timedelta(days=2)
+
+
+def schedule_reminder(session: Session) -> None:
+    """Queue the reminder for two days before the start (where the queue can wait that long)."""
+    run_after = session.starts - REMINDER_BEFORE
+    if run_after <= timezone.now() or not send_session_reminders.get_backend().supports_defer:
+        return
+    expected = session.starts.isoformat()
+    transaction.on_commit(
+        lambda: send_session_reminders.using(run_after=run_after).enqueue(
+            session_id=session.pk, expected_starts=expected
+        )
+    )
+
+
+@task()
+def send_session_reminders(*, session_id: int, expected_starts: str) -> int:
+    """Remind everyone with a seat, once; a moved or cancelled session is left alone."""
+    with transaction.atomic():
+        session = Session.objects.select_for_update().filter(pk=session_id).first()
+        if (
+            session is None
+            or session.reminded is not None
+            or session.status == Session.Status.CANCELLED
+            or session.starts.isoformat() != expected_starts
+        ):
+            return 0
+        registrations = list(
+            Registration.objects.with_scopes_disabled()
+            .filter(session=session, status=Registration.Status.CONFIRMED)
+            .select_related("person", "session__course")
+        )
+        for registration in registrations:
+            session_reminder(registration)
+        session.reminded = timezone.now()
+        session.save(update_fields=["reminded"])
+    return len(registrations)

@@ -360,3 +360,76 @@ def attestation_create(*, person: Person, programme, month, by: User) -> Monthly
             person=person, programme=programme, month=month
         )
     return attestation
+
+
+def course_save(*, form, by: User):
+    """Create or change a course from a valid CourseForm."""
+    with transaction.atomic():
+        created = form.instance.pk is None
+        course = form.save()
+        log_action(
+            action="training.course.created" if created else "training.course.changed",
+            actor=by,
+            target=course,
+            data={"fields": sorted(form.changed_data)},
+        )
+    return course
+
+
+def session_save(*, form, by: User) -> Session:
+    """Create or change a session from a valid SessionForm; new capacity goes to the line."""
+    with transaction.atomic():
+        created = form.instance.pk is None
+        capacity = form.cleaned_data["capacity"]
+        if not created:
+            stored = Session.objects.select_for_update().get(pk=form.instance.pk)
+            form.instance.capacity = stored.capacity  # changed below, with promotion
+            form.instance.seats_taken = stored.seats_taken
+            form.instance.reserved_free = stored.reserved_free
+        session = form.save()
+        log_action(
+            action="training.session.created" if created else "training.session.changed",
+            actor=by,
+            target=session,
+            data={"fields": sorted(form.changed_data)},
+        )
+        if not created and capacity != session.capacity:
+            session = session_change_capacity(session=session, capacity=capacity, by=by)
+        notifications.schedule_reminder(session)
+    return session
+
+
+def session_cancel(*, session: Session, by: User) -> int:
+    """Cancel a session: every registration is cancelled and everyone is told."""
+    with transaction.atomic():
+        current = Session.objects.select_for_update().get(pk=session.pk)
+        if current.status == Session.Status.CANCELLED:
+            return 0
+        registrations = list(
+            Registration.objects.with_scopes_disabled()
+            .select_for_update()
+            .filter(session=current, status__in=[Status.CONFIRMED, Status.WAITLISTED])
+            .select_related("person", "session__course")
+        )
+        for registration in registrations:
+            registration.status = Status.CANCELLED
+            registration.queued = None
+            registration.reservation = None
+            registration.save(update_fields=["status", "queued", "reservation", "changed"])
+            notifications.session_cancelled(registration)
+        current.status = Session.Status.CANCELLED
+        current.seats_taken = (
+            Registration.objects.with_scopes_disabled()
+            .filter(session=current, status__in=Registration.HOLDS_SEAT)
+            .count()
+        )
+        current.reserved_free = 0
+        current.save(update_fields=["status", "seats_taken", "reserved_free"])
+        SeatReservation.objects.filter(session=current).update(released=True)
+        log_action(
+            action="training.session.cancelled",
+            actor=by,
+            target=current,
+            data={"registrations": len(registrations)},
+        )
+    return len(registrations)

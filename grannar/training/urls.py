@@ -16,4 +16,11 @@ urlpatterns = [
     path("my/", views.my_registrations_view, name="my_registrations"),
     path("attestations/", views.attestations_view, name="attestations"),
     path("attestations/audit/", views.attestation_audit_view, name="attestation_audit"),
+    path("courses/", views.course_list_view, name="course_list"),
+    path("courses/new/", views.course_edit_view, name="course_create"),
+    path("courses/<int:pk>/", views.course_edit_view, name="course_edit"),
+    path("sessions/new/", views.session_edit_view, name="session_create"),
+    path("sessions/<int:pk>/edit/", views.session_edit_view, name="session_edit"),
+    path("sessions/<int:pk>/reserve/", views.reservation_view, name="reserve"),
+    path("sessions/<int:pk>/cancel/", views.session_cancel_view, name="session_cancel"),
 ]

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,16 +22,24 @@ from grannar.training.forms import (
     AttestForm,
     CatalogueFilterForm,
     CheckinForm,
+    CourseForm,
+    ReservationForm,
+    SessionCancelForm,
+    SessionForm,
     StaffRegistrationForm,
 )
-from grannar.training.models import Attendance, Registration
+from grannar.training.models import Attendance, Course, Registration, Session
 from grannar.training.services import (
     RegistrationError,
     attendance_record,
     attestation_create,
     checkin,
+    course_save,
     registration_cancel,
     registration_create,
+    reservation_set,
+    session_cancel,
+    session_save,
 )
 
 
@@ -301,3 +310,92 @@ def attestation_audit_view(request):
         "training/attestation_audit.html",
         {"page": page, "query_string": query_string},
     )
+
+
+@role_required(Role.ADMIN)
+@require_GET
+def course_list_view(request):
+    courses = (
+        Course.objects.select_related("programme", "format")
+        .annotate(session_count=Count("sessions"))
+        .order_by("programme__name", "title")
+    )
+    page, query_string = paginate(request, courses)
+    return render(
+        request, "training/course_list.html", {"page": page, "query_string": query_string}
+    )
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def course_edit_view(request, pk: int | None = None):
+    course = get_object_or_404(Course, pk=pk) if pk else None
+    form = CourseForm(request.POST or None, instance=course)
+    if request.method == "POST" and form.is_valid():
+        course = course_save(form=form, by=request.user)
+        messages.success(request, _("The course has been saved."))
+        return redirect("training:course_edit", pk=course.pk)
+    sessions = course.sessions.order_by("starts") if course else []
+    return render(
+        request, "training/course_form.html", {"form": form, "course": course, "sessions": sessions}
+    )
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def session_edit_view(request, pk: int | None = None):
+    session = get_object_or_404(Session, pk=pk) if pk else None
+    initial = {}
+    if session is None and request.GET.get("course"):
+        initial["course"] = request.GET["course"]
+    form = SessionForm(request.POST or None, instance=session, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        session = session_save(form=form, by=request.user)
+        messages.success(request, _("The session has been saved."))
+        return redirect("training:session_edit", pk=session.pk)
+    context = {"form": form, "session": session}
+    if session is not None:
+        context["reservation_form"] = ReservationForm()
+        context["cancel_form"] = SessionCancelForm()
+        context["reservations"] = session.reservations.select_related("municipality")
+    return render(request, "training/session_form.html", context)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def reservation_view(request, pk: int):
+    session = get_object_or_404(Session, pk=pk)
+    form = ReservationForm(request.POST)
+    if form.is_valid():
+        try:
+            reservation_set(
+                session=session,
+                municipality_id=form.cleaned_data["municipality"].pk,
+                seats_reserved=form.cleaned_data["seats"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(request, _("The reserved seats have been saved."))
+    else:
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
+    return redirect("training:session_edit", pk=session.pk)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def session_cancel_view(request, pk: int):
+    session = get_object_or_404(Session, pk=pk)
+    form = SessionCancelForm(request.POST)
+    if form.is_valid():
+        count = session_cancel(session=session, by=request.user)
+        messages.success(
+            request,
+            _("The session is cancelled; %(count)s registered people are told by e-mail.")
+            % {"count": count},
+        )
+    else:
+        messages.error(request, _("Tick the box to confirm the cancellation."))
+    return redirect("training:session_edit", pk=session.pk)
