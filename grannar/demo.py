@@ -18,6 +18,7 @@ from faker import Faker
 
 from grannar.core.audit import log_action
 from grannar.core.crypto import encrypt_text
+from grannar.demo_training import TrainingDemo
 from grannar.people.models import Gender, Person, Role, User, Workplace
 from grannar.people.services import role_assign
 from grannar.people.two_factor import totp_device, totp_device_set
@@ -383,6 +384,13 @@ def demo_load(*, scale: str = "region", password: str | None = None) -> DemoResu
         builder = DemoBuilder(programme, staff=staff, support_resources=supports, seed=SEED)
         created = builder.write(*builder.plan())
         accounts = _demo_accounts(reference, password=password)
+        if scale != "national":
+            TrainingDemo(
+                programme,
+                seed=SEED,
+                trainer=User.objects.filter(email=f"kursledare@{DEMO_DOMAIN}").first(),
+                admin=User.objects.filter(email=f"admin@{DEMO_DOMAIN}").first(),
+            ).load()
         if created:
             log_action(
                 action="core.demo.loaded",

@@ -2,6 +2,7 @@ import time
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from grannar.demo import DemoBuilder, demo_fingerprint, demo_load, national_programme_text
@@ -25,6 +26,11 @@ def test_demo_plan_is_deterministic(programme):
 def test_demo_loads_the_same_data_twice_from_scratch():
     first = demo_load(scale="small")
     fingerprint = demo_fingerprint(first.programme)
+    from grannar.training.models import Course, MonthlyAttestation, Registration, Session
+
+    for model in (MonthlyAttestation, Registration, Session, Course):
+        model.objects.all().delete()
+    User.objects.filter(person__isnull=False).update(person=None)
     Person.objects.all().delete()
     Workplace.objects.all().delete()
     second = demo_load(scale="small")
@@ -148,3 +154,31 @@ def test_demo_code_is_refused_when_demo_tools_are_off(settings):
     settings.GRANNAR_DEMO_TOOLS = False
     with pytest.raises(CommandError, match="switched off"):
         call_command("demo_code")
+
+
+def test_region_demo_has_a_year_of_training_with_consistent_seats():
+    from django.db.models import Count, Q
+
+    from grannar.training.models import MonthlyAttestation, Registration, Session
+
+    result = demo_load()
+    attended = Registration.objects.filter(
+        status=Registration.Status.ATTENDED, session__course__programme=result.programme
+    )
+    participants = (
+        attended.filter(person__support_resource=False).values("person").distinct().count()
+    )
+    assert participants > 1700
+    assert attended.filter(person__support_resource=True).exists()
+    assert Registration.objects.filter(status=Registration.Status.WAITLISTED).exists()
+    assert MonthlyAttestation.objects.exists()
+    upcoming = Session.objects.filter(starts__gt=timezone.now())
+    assert upcoming.filter(course__programme__isnull=True).count() >= 10
+    sessions = Session.objects.annotate(
+        held=Count("registrations", filter=Q(registrations__status__in=Registration.HOLDS_SEAT))
+    )
+    assert all(s.held == s.seats_taken <= s.capacity for s in sessions)
+    # A second load adds nothing.
+    registrations = Registration.objects.count()
+    demo_load()
+    assert Registration.objects.count() == registrations

@@ -183,7 +183,7 @@ class Registration(models.Model):
         ATTENDED = "attended", _("attended")
         NO_SHOW = "no_show", _("did not come")
 
-    HOLDS_SEAT = (Status.CONFIRMED, Status.ATTENDED)
+    HOLDS_SEAT = (Status.CONFIRMED, Status.ATTENDED, Status.NO_SHOW)
 
     session = models.ForeignKey(
         Session, verbose_name=_("session"), on_delete=models.PROTECT, related_name="registrations"
