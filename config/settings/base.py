@@ -205,6 +205,9 @@ LOGGING = {
 GRANNAR_REFERENCE_PROGRAMME = BASE_DIR / "grannar" / "programmes" / "data" / "nya-grannar.toml"
 GRANNAR_DEMO_PASSWORD = env_str("GRANNAR_DEMO_PASSWORD", "grannar-demo-2026")
 PEOPLE_PAGE_SIZE = 50
+# Seats reserved for a municipality go to everyone this many days before the session,
+# unless the session sets its own time.
+GRANNAR_RESERVATION_RELEASE_DAYS = env_int("GRANNAR_RESERVATION_RELEASE_DAYS", 7)
 # The address people use to reach Grannar, for links in e-mail.
 GRANNAR_SITE_URL = env_str("GRANNAR_SITE_URL", "http://127.0.0.1:8000")
 # Commands that help people try the demo (e.g. `grannar demo-code`); off in production.

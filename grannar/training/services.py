@@ -1,8 +1,10 @@
 """Changes to courses, sessions, registrations and attendance; each audited, in one transaction."""
 
+import datetime as dt
 import time
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -245,7 +247,11 @@ def reservation_set(
         reservation.seats = seats_reserved
         reservation.save(update_fields=["seats"])
         current.reserved_free += change
-        current.save(update_fields=["reserved_free"])
+        if current.reservations_release_at is None:
+            current.reservations_release_at = current.starts - dt.timedelta(
+                days=settings.GRANNAR_RESERVATION_RELEASE_DAYS
+            )
+        current.save(update_fields=["reserved_free", "reservations_release_at"])
         log_action(
             action="training.reservation.set",
             actor=by,

@@ -240,3 +240,10 @@ def test_no_email_when_the_transaction_rolls_back(world, admin, django_capture_o
     with scopes_disabled():
         assert not Registration.objects.exists()
     assert reload(session).seats_taken == 0
+
+
+def test_reserved_seats_release_time_defaults_to_a_week_before(world, admin, settings):
+    settings.GRANNAR_RESERVATION_RELEASE_DAYS = 7
+    session = make_session(programme=world["programme"], capacity=5, days_ahead=20)
+    reservation_set(session=session, municipality_id=world["own"].pk, seats_reserved=2, by=admin)
+    assert reload(session).reservations_release_at == session.starts - dt.timedelta(days=7)
