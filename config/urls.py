@@ -1,6 +1,5 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from grannar.core import views as core_views
 from grannar.people.forms import LoginForm
@@ -15,7 +14,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", core_views.language_view, name="set_language"),
     path("account/", include("grannar.people.account_urls")),
     path("people/", include("grannar.people.urls")),
     path("programmes/", include("grannar.programmes.urls")),

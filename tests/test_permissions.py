@@ -75,7 +75,7 @@ TABLE: dict[str, Case] = {
     "healthz": Case(lambda w, t: reverse("healthz"), everyone(200)),
     "login": Case(lambda w, t: reverse("login"), everyone(302, anonymous=200)),
     "logout": Case(lambda w, t: reverse("logout"), everyone(405)),
-    "set_language": Case(lambda w, t: reverse("set_language"), everyone(302)),
+    "set_language": Case(lambda w, t: reverse("set_language"), everyone(405)),
     "core:start": Case(lambda w, t: reverse("core:start"), SIGNED_IN),
     "programmes:overview": Case(
         lambda w, t: reverse("programmes:overview", args=[w["programme"].code]), SIGNED_IN

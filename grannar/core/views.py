@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
@@ -5,7 +6,8 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from grannar.core.audit import log_action
 from grannar.core.forms import AccessibilityReportForm, AuditSearchForm, SitePageForm
@@ -28,6 +30,17 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_POST
+def language_view(request):
+    """Django's language switch, remembered on the account so that e-mail follows it."""
+    response = set_language(request)
+    code = request.POST.get("language")
+    if request.user.is_authenticated and code in dict(settings.LANGUAGES):
+        request.user.language = code
+        request.user.save(update_fields=["language"])
+    return response
 
 
 @login_required

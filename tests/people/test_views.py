@@ -158,6 +158,8 @@ def test_language_switch_to_english(client, world):
     content = client.get(reverse("core:start")).content.decode()
     assert '<html lang="en">' in content
     assert "Programme administration" in content
+    world["users"]["admin"].refresh_from_db()
+    assert world["users"]["admin"].language == "en"
 
 
 def test_swedish_even_when_the_browser_prefers_english(client, world):

@@ -247,3 +247,13 @@ def test_reserved_seats_release_time_defaults_to_a_week_before(world, admin, set
     session = make_session(programme=world["programme"], capacity=5, days_ahead=20)
     reservation_set(session=session, municipality_id=world["own"].pk, seats_reserved=2, by=admin)
     assert reload(session).reservations_release_at == session.starts - dt.timedelta(days=7)
+
+
+def test_email_in_english_for_who_chose_english(world, admin, django_capture_on_commit_callbacks):
+    participant = world["users"]["participant"]
+    participant.language = "en"
+    participant.save()
+    session = make_session(programme=world["programme"])
+    with django_capture_on_commit_callbacks(execute=True):
+        registration_create(session=session, person=participant.person, by=participant)
+    assert mail.outbox[-1].subject.startswith("Your seat:")
