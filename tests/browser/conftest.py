@@ -109,10 +109,13 @@ def demo_world(demo):
         coordinator = User.objects.get(email="samordnare.1481@demo.example")
         own = coordinator.coordinated_municipality_ids[0]
         people = Person.objects.filter(support_resource=False)
+        from tests.browser.helpers import DEMO_ACCOUNTS
+
         return {
             "programme": demo.programme,
             "own_person": people.filter(municipality_id=own).first(),
             "other_person": people.exclude(municipality_id=own).first(),
+            "users": {role: User.objects.get(email=email) for role, email in DEMO_ACCOUNTS.items()},
         }
 
 
