@@ -123,12 +123,10 @@ def register_staff_view(request, pk: int):
     registered = Registration.objects.filter(session=session).exclude(
         status=Registration.Status.CANCELLED
     )
-    candidates = person_list(user=request.user).exclude(pk__in=registered.values("person_id"))
     query = request.GET.get("q", "").strip()
-    if query:
-        candidates = person_list(user=request.user, query=query).exclude(
-            pk__in=registered.values("person_id")
-        )
+    candidates = person_list(user=request.user, query=query).exclude(
+        pk__in=registered.values("person_id")
+    )
     form = StaffRegistrationForm(request.POST or None, people=candidates)
     if request.method == "POST" and form.is_valid():
         done, refused = [], []
