@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from grannar.core import views as core_views
 from grannar.people.forms import LoginForm
+from grannar.training import views as training_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -19,5 +20,6 @@ urlpatterns = [
     path("people/", include("grannar.people.urls")),
     path("programmes/", include("grannar.programmes.urls")),
     path("training/", include("grannar.training.urls")),
+    path("verify/<str:code>/", training_views.certificate_verify_view, name="certificate_verify"),
     path("", include("grannar.core.urls")),
 ]

@@ -119,6 +119,21 @@ TABLE: dict[str, Case] = {
     "training:session_cancel": Case(
         session_url("training:session_cancel"), everyone(403, anonymous=302, admin=405)
     ),
+    "training:certificate_download": Case(
+        registration_url("training:certificate_download"),
+        everyone(404, anonymous=302, admin=302, coordinator=302),
+        other={"coordinator": 302},
+    ),
+    "training:monthly_certificate": Case(
+        lambda w, t: (
+            reverse("training:monthly_certificate", args=[w[f"{t}_person"].pk, "2017-03"])
+            + f"?programme={w['programme'].code}"
+        ),
+        everyone(404, anonymous=302),
+    ),
+    "certificate_verify": Case(
+        lambda w, t: reverse("certificate_verify", args=["NOSUCHCODE"]), everyone(404)
+    ),
     "people:list": Case(lambda w, t: reverse("people:list"), MANAGERS),
     "people:create": Case(lambda w, t: reverse("people:create"), MANAGERS),
     "people:detail": Case(person_url("people:detail"), MANAGERS, other={"coordinator": 404}),

@@ -16,6 +16,16 @@ urlpatterns = [
     path("my/", views.my_registrations_view, name="my_registrations"),
     path("attestations/", views.attestations_view, name="attestations"),
     path("attestations/audit/", views.attestation_audit_view, name="attestation_audit"),
+    path(
+        "registrations/<int:pk>/certificate/",
+        views.certificate_download_view,
+        name="certificate_download",
+    ),
+    path(
+        "people/<int:person_pk>/monthly/<str:month>/",
+        views.monthly_certificate_view,
+        name="monthly_certificate",
+    ),
     path("courses/", views.course_list_view, name="course_list"),
     path("courses/new/", views.course_edit_view, name="course_create"),
     path("courses/<int:pk>/", views.course_edit_view, name="course_edit"),

@@ -1,9 +1,12 @@
+import datetime as dt
+
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,10 +16,17 @@ from django_scopes import scopes_disabled
 from grannar.core.audit import log_action
 from grannar.core.pagination import paginate
 from grannar.core.permissions import role_required
-from grannar.people.models import Role
+from grannar.people.models import Person, Role
 from grannar.people.selectors import person_list
 from grannar.programmes.models import Programme, SubGoal
 from grannar.training import selectors
+from grannar.training.certificates import (
+    CertificateError,
+    certificate_issue,
+    certificate_pdf,
+    certificate_verify,
+    monthly_certificate_pdf,
+)
 from grannar.training.forms import (
     AttendanceForm,
     AttestForm,
@@ -397,3 +407,84 @@ def session_cancel_view(request, pk: int):
     else:
         messages.error(request, _("Tick the box to confirm the cancellation."))
     return redirect("training:session_edit", pk=session.pk)
+
+
+def _may_see_person_documents(user, person, *, auditor: bool) -> bool:
+    return (
+        user.is_superuser
+        or user.has_role(Role.ADMIN)
+        or (auditor and user.has_role(Role.AUDITOR))
+        or person.pk == user.person_id
+        or person.municipality_id in user.coordinated_municipality_ids
+    )
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_GET
+def certificate_download_view(request, pk: int):
+    with scopes_disabled():
+        registration = (
+            Registration.objects.select_related(
+                "person", "session__course__programme", "attendance"
+            )
+            .filter(pk=pk)
+            .first()
+        )
+    if registration is None or not _may_see_person_documents(
+        request.user, registration.person, auditor=False
+    ):
+        raise Http404
+    try:
+        certificate = certificate_issue(registration=registration, by=request.user)
+    except CertificateError as error:
+        messages.error(request, str(error))
+        return redirect("training:my_registrations")
+    log_action(
+        action="training.certificate.downloaded",
+        actor=request.user,
+        target=certificate,
+        municipality_id=registration.municipality_id,
+    )
+    return _pdf(certificate_pdf(certificate), f"intyg-{certificate.code}.pdf")
+
+
+@require_GET
+def certificate_verify_view(request, code: str):
+    result = certificate_verify(code)
+    if result is None:
+        raise Http404
+    return render(request, "training/certificate_verify.html", {"result": result, "code": code})
+
+
+@login_required
+@require_GET
+def monthly_certificate_view(request, person_pk: int, month: str):
+    with scopes_disabled():
+        person = (
+            Person.objects.select_related("municipality", "workplace").filter(pk=person_pk).first()
+        )
+    try:
+        first_day = dt.datetime.strptime(month, "%Y-%m").date()
+    except ValueError:
+        raise Http404 from None
+    if person is None or not _may_see_person_documents(request.user, person, auditor=True):
+        raise Http404
+    programme = get_object_or_404(Programme, code=request.GET.get("programme", ""))
+    try:
+        content = monthly_certificate_pdf(person=person, programme=programme, month=first_day)
+    except CertificateError:
+        raise Http404 from None
+    log_action(
+        action="training.monthly_certificate.downloaded",
+        actor=request.user,
+        target=person,
+        municipality_id=person.municipality_id,
+        data={"month": month},
+    )
+    return _pdf(content, f"narvarointyg-{month}-{person.pk}.pdf")
