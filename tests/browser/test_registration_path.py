@@ -3,6 +3,7 @@ by code, then the certificate is downloaded and verified."""
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
@@ -12,7 +13,7 @@ from playwright.sync_api import expect
 from grannar.people.models import Person, Role, User
 from grannar.people.services import role_assign
 from grannar.training.models import Course, Registration, Session
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import PHONE, screenshot
 from tests.browser.helpers import sign_in
 
 
@@ -72,3 +73,18 @@ def test_register_wait_promote_check_in(demo, new_page, live_server):
             session=session, person__email="deltagare@demo.example"
         )
     assert registration.status == Registration.Status.ATTENDED
+
+    two.goto(f"{live_server.url}/training/my/")
+    with two.expect_download() as download_info:
+        two.get_by_role("row").filter(has_text=when).get_by_role("link", name="Intyg (PDF)").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("intyg-")
+    content = Path(download.path()).read_bytes()
+    assert content.startswith(b"%PDF")
+    with scopes_disabled():
+        code = Registration.objects.get(pk=registration.pk).certificate.code
+    verify, _ = new_page(PHONE)
+    verify.goto(f"{live_server.url}/verify/{code}/")
+    expect(verify.get_by_text("Intyget är äkta och giltigt.")).to_be_visible()
+    expect(verify.get_by_text("S. L.")).to_be_visible()
+    screenshot(verify, "path-certificate-verified-phone")
