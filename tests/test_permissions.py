@@ -67,6 +67,23 @@ def registration_url(name: str) -> Callable[[dict, str], str]:
     return url
 
 
+def import_job_url(name: str) -> Callable[[dict, str], str]:
+    def url(world, target):
+        if "import_job" not in world:
+            from grannar.training.models import ImportJob
+
+            world["import_job"] = ImportJob.objects.create(
+                kind="sessions",
+                programme=world["programme"],
+                filename="s.csv",
+                content=b"",
+                status=ImportJob.Status.PREVIEWED,
+            )
+        return reverse(name, args=[world["import_job"].pk])
+
+    return url
+
+
 def person_url(name: str) -> Callable[[dict, str], str]:
     return lambda world, target: reverse(name, args=[world[f"{target}_person"].pk])
 
@@ -133,6 +150,11 @@ TABLE: dict[str, Case] = {
     ),
     "certificate_verify": Case(
         lambda w, t: reverse("certificate_verify", args=["NOSUCHCODE"]), everyone(404)
+    ),
+    "training:import_upload": Case(lambda w, t: reverse("training:import_upload"), ADMINS),
+    "training:import_status": Case(import_job_url("training:import_status"), ADMINS),
+    "training:import_confirm": Case(
+        import_job_url("training:import_confirm"), everyone(403, anonymous=302, admin=405)
     ),
     "people:list": Case(lambda w, t: reverse("people:list"), MANAGERS),
     "people:create": Case(lambda w, t: reverse("people:create"), MANAGERS),

@@ -5,8 +5,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from grannar.people.models import Role, User
-from grannar.programmes.models import Municipality, StaffCategory
-from grannar.training.models import Course, Session
+from grannar.programmes.models import Municipality, Programme, StaffCategory
+from grannar.training.models import Course, ImportJob, Session
 
 
 class CatalogueFilterForm(forms.Form):
@@ -222,4 +222,29 @@ class ReservationForm(forms.Form):
 class SessionCancelForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("Yes, cancel the session and tell everyone registered"), required=True
+    )
+
+
+class ImportUploadForm(forms.Form):
+    MAX_BYTES = 10 * 1024 * 1024
+
+    kind = forms.ChoiceField(label=_("What to import"), choices=ImportJob.Kind.choices)
+    programme = forms.ModelChoiceField(label=_("Programme"), queryset=Programme.objects.all())
+    file = forms.FileField(
+        label=_("File (CSV or XLSX)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 10 MB."), code="too_large")
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."), code="file_type")
+        return upload
+
+
+class ImportConfirmForm(forms.Form):
+    skip_invalid = forms.BooleanField(
+        label=_("Import the valid rows and skip the rows with problems"), required=False
     )

@@ -58,6 +58,8 @@ class ImportRefused(Exception):
 
 @dataclass
 class ImportReport:
+    """What an import found and changed; `as_dict` is what the web interface keeps."""
+
     kind: str
     rows: int = 0
     problems: list[str] = field(default_factory=list)
@@ -69,6 +71,15 @@ class ImportReport:
     @property
     def changed(self) -> bool:
         return any(count for key, count in self.changes.items() if not key.endswith("unchanged"))
+
+    def as_dict(self) -> dict:
+        return {
+            "rows": self.rows,
+            "problems": self.problems,
+            "skipped_rows": self.skipped_rows,
+            "changes": dict(sorted(self.changes.items())),
+            "notes": self.notes,
+        }
 
     def summary(self) -> str:
         parts = [f"{key.replace('_', ' ')}: {count}" for key, count in sorted(self.changes.items())]
@@ -187,6 +198,7 @@ def import_sessions(
     by=None,
     dry_run: bool = False,
     skip_invalid: bool = False,
+    on_row=None,
 ) -> ImportReport:
     """Create or update courses and sessions from a sessions file."""
     report = ImportReport(kind="sessions")
@@ -203,7 +215,9 @@ def import_sessions(
         Session.objects.exclude(course__programme=programme).values_list("code", flat=True)
     )
     valid: dict[str, dict] = {}
-    for number, row in rows:
+    for index, (number, row) in enumerate(rows, start=1):
+        if on_row:
+            on_row(index, len(rows))
         parsed = _check_session_row(
             number, row, problems, formats, subgoals, municipalities, other_sessions
         )
@@ -355,6 +369,7 @@ def import_attendance(
     by=None,
     dry_run: bool = False,
     skip_invalid: bool = False,
+    on_row=None,
 ) -> ImportReport:
     """Create or update people, registrations and attendance from an attendance list."""
     report = ImportReport(kind="attendance")
@@ -374,7 +389,9 @@ def import_attendance(
         for pc in ProgrammeCategory.objects.filter(programme=programme).select_related("category")
     }
     valid: dict[tuple[int, str], dict] = {}
-    for number, row in rows:
+    for index, (number, row) in enumerate(rows, start=1):
+        if on_row:
+            on_row(index, len(rows))
         parsed = _check_attendance_row(number, row, problems, sessions, municipalities, categories)
         if parsed is not None:
             valid[(parsed["session"].pk, parsed["email"])] = parsed  # a later row wins
@@ -589,3 +606,6 @@ def _settle_seats(session: Session, report: ImportReport) -> None:
     session.seats_taken = fixed + min(len(confirmed), room)
     if (session.seats_taken, session.capacity) != before:
         session.save(update_fields=["seats_taken", "capacity"])
+
+
+IMPORTS = {"sessions": import_sessions, "attendance": import_attendance}

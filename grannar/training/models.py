@@ -294,3 +294,46 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class ImportJob(models.Model):
+    """An import uploaded in the web interface: previewed, then run in the background."""
+
+    class Kind(models.TextChoices):
+        SESSIONS = "sessions", _("sessions")
+        ATTENDANCE = "attendance", _("attendance list")
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("previewed")
+        QUEUED = "queued", _("queued")
+        CHECKING = "checking", _("checking rows")
+        WRITING = "writing", _("writing")
+        DONE = "done", _("done")
+        REFUSED = "refused", _("refused")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(_("file"), max_length=200)
+    content = models.BinaryField()
+    skip_invalid = models.BooleanField(_("import the valid rows, skip the rest"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    progress = models.PositiveSmallIntegerField(default=0)
+    preview = models.JSONField(default=dict)
+    report = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.filename}"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.CHECKING, self.Status.WRITING)

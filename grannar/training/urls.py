@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grannar.training import views
+from grannar.training import import_views, views
 
 app_name = "training"
 urlpatterns = [
@@ -26,6 +26,9 @@ urlpatterns = [
         views.monthly_certificate_view,
         name="monthly_certificate",
     ),
+    path("imports/", import_views.import_upload_view, name="import_upload"),
+    path("imports/<int:pk>/", import_views.import_status_view, name="import_status"),
+    path("imports/<int:pk>/confirm/", import_views.import_confirm_view, name="import_confirm"),
     path("courses/", views.course_list_view, name="course_list"),
     path("courses/new/", views.course_edit_view, name="course_create"),
     path("courses/<int:pk>/", views.course_edit_view, name="course_edit"),

@@ -3,9 +3,7 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from grannar.core.management.base import ProgrammeCommand
-from grannar.training.imports import ImportRefused, import_attendance, import_sessions
-
-IMPORTS = {"sessions": import_sessions, "attendance": import_attendance}
+from grannar.training.imports import IMPORTS, ImportRefused
 
 
 class Command(ProgrammeCommand):
