@@ -25,6 +25,9 @@ run: install
 test: install
 	bash scripts/test.sh
 
+bench: install
+	$(VENV)/bin/python bench/registration_burst.py
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

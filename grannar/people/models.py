@@ -192,7 +192,9 @@ class User(AbstractBaseUser, PermissionsMixin):
             return None
         ids = set(self.coordinated_municipality_ids)
         if self.person_id:
-            ids.add(Person.objects.with_scopes_disabled().get(pk=self.person_id).municipality_id)
+            # The related descriptor uses the unscoped base manager and caches the person
+            # for the rest of the request.
+            ids.add(self.person.municipality_id)
         return sorted(ids)
 
 

@@ -26,13 +26,18 @@ def seen_counts(session_id: int) -> tuple[int, int, int] | None:
 
 
 def claim_seat(
-    *, session_id: int, municipality_id: int, seen: tuple[int, int, int] | None = None
+    *,
+    session_id: int,
+    municipality_id: int,
+    seen: tuple[int, int, int] | None = None,
+    reservations: bool = True,
 ) -> tuple[bool, SeatReservation | None]:
     """Take a seat for someone from `municipality_id`: a reserved one first, else a free one.
 
-    Returns (claimed, reservation the seat came from). `seen` is only for the unguarded control.
+    Returns (claimed, reservation the seat came from). `reservations=False` skips the look-up
+    for a session known to have none; `seen` is only for the unguarded control.
     """
-    reservation = (
+    reservation = reservations and (
         SeatReservation.objects.filter(
             session_id=session_id,
             municipality_id=municipality_id,
@@ -42,7 +47,7 @@ def claim_seat(
         .only("id")
         .first()
     )
-    if reservation is not None:
+    if reservation:
         claimed = SeatReservation.objects.filter(
             pk=reservation.pk, released=False, seats_taken__lt=F("seats")
         ).update(seats_taken=F("seats_taken") + 1)

@@ -64,8 +64,12 @@ def registration_create(*, session: Session, person: Person, by: User) -> Regist
     try:
         with transaction.atomic():
             # Seats released at their time go to those already waiting, before newcomers.
-            if seats.release_due_reservations(session_id=session.pk):
+            held = Session.objects.filter(pk=session.pk).values_list(
+                "reservations_release_at", "reserved_free"
+            )[0]
+            if held[0] and seats.release_due_reservations(session_id=session.pk):
                 waitlist_promote(session_id=session.pk)
+                held = (held[0], Session.objects.get(pk=session.pk).reserved_free)
             existing = (
                 Registration.objects.with_scopes_disabled()
                 .select_for_update()
@@ -81,7 +85,10 @@ def registration_create(*, session: Session, person: Person, by: User) -> Regist
             registration = existing or Registration(session=session, person=person)
             registration.municipality_id = person.municipality_id
             claimed, reservation = seats.claim_seat(
-                session_id=session.pk, municipality_id=person.municipality_id, seen=seen
+                session_id=session.pk,
+                municipality_id=person.municipality_id,
+                seen=seen,
+                reservations=held[1] > 0,
             )
             registration.status = Status.CONFIRMED if claimed else Status.WAITLISTED
             registration.reservation = reservation
@@ -392,6 +399,11 @@ def session_save(*, form, by: User) -> Session:
             form.instance.capacity = stored.capacity  # changed below, with promotion
             form.instance.seats_taken = stored.seats_taken
             form.instance.reserved_free = stored.reserved_free
+        # Reserved seats go to everyone at some time; without one, a week before the start.
+        if not created and SeatReservation.objects.filter(session=form.instance).exists():
+            form.instance.reservations_release_at = form.instance.reservations_release_at or (
+                form.instance.starts - dt.timedelta(days=settings.GRANNAR_RESERVATION_RELEASE_DAYS)
+            )
         session = form.save()
         log_action(
             action="training.session.created" if created else "training.session.changed",
