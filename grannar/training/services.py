@@ -21,6 +21,7 @@ from grannar.training.models import (
     Session,
 )
 from grannar.training.selectors import attestable_months, checkin_sessions
+from grannar.training.tasks import release_reserved_seats
 
 Status = Registration.Status
 
@@ -259,6 +260,7 @@ def reservation_set(
                 days=settings.GRANNAR_RESERVATION_RELEASE_DAYS
             )
         current.save(update_fields=["reserved_free", "reservations_release_at"])
+        _schedule_release(current)
         log_action(
             action="training.reservation.set",
             actor=by,
@@ -414,6 +416,7 @@ def session_save(*, form, by: User) -> Session:
         if not created and capacity != session.capacity:
             session = session_change_capacity(session=session, capacity=capacity, by=by)
         notifications.schedule_reminder(session)
+        _schedule_release(session)
     return session
 
 
@@ -451,3 +454,26 @@ def session_cancel(*, session: Session, by: User) -> int:
             data={"registrations": len(registrations)},
         )
     return len(registrations)
+
+
+def reservations_release(*, session_id: int) -> int:
+    """Release a session's reserved seats if their time has come; promote the waiting line."""
+    with transaction.atomic():
+        opened = seats.release_due_reservations(session_id=session_id)
+        if opened:
+            waitlist_promote(session_id=session_id)
+            log_action(
+                action="training.reservation.released",
+                target=Session.objects.get(pk=session_id),
+                data={"seats": opened},
+            )
+    return opened
+
+
+def _schedule_release(session: Session) -> None:
+    release_at = session.reservations_release_at
+    if release_at is None or not release_reserved_seats.get_backend().supports_defer:
+        return
+    transaction.on_commit(
+        lambda: release_reserved_seats.using(run_after=release_at).enqueue(session_id=session.pk)
+    )

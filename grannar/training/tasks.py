@@ -43,3 +43,12 @@ def run_import_job(*, job_id: int) -> str:
             status = ImportJob.Status.REFUSED
         jobs.update(status=status, progress=100, report=report.as_dict(), finished=timezone.now())
     return status
+
+
+@task()
+def release_reserved_seats(*, session_id: int) -> int:
+    """At the release time, open reserved seats to everyone and serve the waiting line."""
+    from grannar.training.services import reservations_release  # services import this module
+
+    with scopes_disabled():
+        return reservations_release(session_id=session_id)

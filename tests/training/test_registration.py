@@ -257,3 +257,33 @@ def test_email_in_english_for_who_chose_english(world, admin, django_capture_on_
     with django_capture_on_commit_callbacks(execute=True):
         registration_create(session=session, person=participant.person, by=participant)
     assert mail.outbox[-1].subject.startswith("Your seat:")
+
+
+def test_release_job_promotes_the_waiting_line(world, admin):
+    from grannar.training.tasks import release_reserved_seats
+
+    session = make_session(programme=world["programme"], capacity=1)
+    reservation_set(session=session, municipality_id=world["own"].pk, seats_reserved=1, by=admin)
+    waiting = registration_create(session=session, person=world["other_person"], by=admin)
+    assert release_reserved_seats.call(session_id=session.pk) == 0  # not yet time
+    Session.objects.filter(pk=session.pk).update(
+        reservations_release_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert release_reserved_seats.call(session_id=session.pk) == 1
+    assert Registration.objects.get(pk=waiting.pk).status == Status.CONFIRMED
+    assert AuditEvent.objects.filter(action="training.reservation.released").exists()
+
+
+def test_release_job_is_queued_for_the_release_time(
+    world, admin, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks import default_task_backend
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    session = make_session(programme=world["programme"], capacity=3, days_ahead=20)
+    with django_capture_on_commit_callbacks(execute=True):
+        reservation_set(
+            session=session, municipality_id=world["own"].pk, seats_reserved=1, by=admin
+        )
+    queued = [r for r in default_task_backend.results if r.task.name == "release_reserved_seats"]
+    assert [r.task.run_after for r in queued] == [session.starts - dt.timedelta(days=7)]
