@@ -20,6 +20,7 @@ urlpatterns = [
     path("people/", include("grannar.people.urls")),
     path("programmes/", include("grannar.programmes.urls")),
     path("training/", include("grannar.training.urls")),
+    path("reporting/", include("grannar.reporting.urls")),
     path("verify/<str:code>/", training_views.certificate_verify_view, name="certificate_verify"),
     path("", include("grannar.core.urls")),
 ]

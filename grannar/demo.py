@@ -32,6 +32,7 @@ DEMO_TOTP_KEY = hashlib.sha1(b"grannar-demo-totp", usedforsecurity=False).hexdig
 DEMO_DOMAIN = "demo.example"
 NATIONAL_CODE = "nationell-demo"
 SCALES = ("small", "region", "national")
+NATIONAL_ATTENDANCE = 1_000_000
 
 _SECTOR_UNITS = {
     0: ["Socialtjänsten {}", "Individ- och familjeomsorgen {}", "Familjehemsenheten {}"],
@@ -296,6 +297,8 @@ def national_programme_text(*, seed: int = SEED, municipalities: int = 290) -> s
             f'name = "{name}"',
             f'sector = "{sector}"',
         ]
+        if code == "socialsekreterare":
+            lines.append("hourly_rate_sek = 380")
     for index, name in enumerate(names):
         lines += [
             "[[municipality]]",
@@ -384,7 +387,12 @@ def demo_load(*, scale: str = "region", password: str | None = None) -> DemoResu
         builder = DemoBuilder(programme, staff=staff, support_resources=supports, seed=SEED)
         created = builder.write(*builder.plan())
         accounts = _demo_accounts(reference, password=password)
-        if scale != "national":
+        if scale == "national":
+            # Nobody's own list should hold the national programme's thousands of sessions.
+            TrainingDemo(programme, seed=SEED, trainer=None, admin=None).load_at_scale(
+                attended=NATIONAL_ATTENDANCE
+            )
+        else:
             TrainingDemo(
                 programme,
                 seed=SEED,

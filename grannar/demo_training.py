@@ -88,6 +88,73 @@ class TrainingDemo:
         self._attestations()
         return made
 
+    def load_at_scale(self, *, attended: int, per_session: int = 25) -> int:
+        """A programme's past at national scale: about `attended` attended registrations, each
+        with its attendance row, written in batches so memory stays flat. No waiting lists or
+        attestations: this data is for measuring the figures, not for walking through."""
+        if Course.objects.filter(programme=self.programme).exists():
+            return 0
+        people = list(
+            Person.objects.with_scopes_disabled()
+            .filter(municipality__memberships__programme=self.programme)
+            .order_by("id")
+            .values_list("id", "municipality_id")
+        )
+        if not people:
+            return 0
+        courses = self._courses(programme=self.programme, prefix=self.programme.code)
+        sessions = self._sessions(
+            courses,
+            self.programme.starts,
+            min(self.programme.ends, timezone.localdate() - dt.timedelta(days=1)),
+            seats=attended * 1.25,
+            tag="n",
+        )
+        made = 0
+        batch: list[Registration] = []
+        for session in sessions:
+            size = min(len(people), session.capacity, max(1, round(self.rng.gauss(per_session, 5))))
+            for person_id, municipality_id in self.rng.sample(people, k=size):
+                status = Status.NO_SHOW if self.rng.random() < 0.04 else Status.ATTENDED
+                batch.append(
+                    Registration(
+                        session=session,
+                        person_id=person_id,
+                        municipality_id=municipality_id,
+                        status=status,
+                    )
+                )
+            session.seats_taken = size
+            if len(batch) >= 20_000:
+                made += self._write_attended(batch)
+                batch = []
+            if made >= attended:
+                break
+        made += self._write_attended(batch)
+        Session.objects.bulk_update(sessions, ["seats_taken"], batch_size=2000)
+        return made
+
+    def _write_attended(self, registrations: list[Registration]) -> int:
+        Registration.objects.bulk_create(registrations, batch_size=5000)
+        attended = [r for r in registrations if r.status == Status.ATTENDED]
+        Attendance.objects.bulk_create(
+            (
+                Attendance(
+                    registration_id=r.pk,
+                    hours=self._partial_hours(r.session),
+                    method=self.rng.choice(METHODS),
+                )
+                for r in attended
+            ),
+            batch_size=5000,
+        )
+        return len(attended)
+
+    def _partial_hours(self, session: Session) -> Decimal | None:
+        if self.rng.random() < 0.08:
+            return (session.credited_hours / 2).quantize(Decimal("0.01"))
+        return None
+
     def _courses(self, *, programme, prefix: str) -> list[Course]:
         formats = {f.code: f for f in self.programme.formats.all()}
         subgoals = {s.number: s for s in self.programme.subgoals.all()}
@@ -199,17 +266,11 @@ class TrainingDemo:
         Registration.objects.bulk_create(registrations, batch_size=2000)
         for registration in registrations:
             if registration.status == Status.ATTENDED:
-                partial = self.rng.random() < 0.08
-                hours = None
-                if partial:
-                    hours = (registration.session.credited_hours / 2).quantize(Decimal("0.01"))
                 attendance.append(
                     Attendance(
                         registration=registration,
-                        hours=hours,
-                        method=self.rng.choice(
-                            [Attendance.Method.TRAINER] * 3 + [Attendance.Method.CHECKIN]
-                        ),
+                        hours=self._partial_hours(registration.session),
+                        method=self.rng.choice(METHODS),
                         recorded_by=self.trainer,
                     )
                 )

@@ -19,7 +19,7 @@ def reachable_pages(client, world, role: str) -> dict[str, str]:
     urls = [
         case.url(world, "own")
         for case in TABLE.values()
-        if case.method == "get" and case.status(role, "own") == 200
+        if case.method == "get" and case.page and case.status(role, "own") == 200
     ]
     pages: dict[str, str] = {}
     queue = list(urls)
@@ -32,6 +32,8 @@ def reachable_pages(client, world, role: str) -> dict[str, str]:
         response = client.get(url)
         if response.status_code != 200 or "text/html" not in response["Content-Type"]:
             continue
+        if response.get("Content-Disposition", "").startswith("attachment"):
+            continue  # a download (the final report as HTML), not a page of the site
         html = response.content.decode()
         pages[url] = html
         if url == reverse("core:start"):

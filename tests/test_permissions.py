@@ -22,6 +22,7 @@ class Case:
     # Statuses that differ when the object belongs to the other municipality.
     other: dict[str, int] = field(default_factory=dict)
     method: str = "get"
+    page: bool = True  # False for a download, which the page walks skip
 
     def status(self, role: str, target: str) -> int:
         if target == "other" and role in self.other:
@@ -38,6 +39,8 @@ MANAGERS = everyone(403, anonymous=302, admin=200, coordinator=200)
 ADMINS = everyone(403, anonymous=302, admin=200)
 POST_ONLY = everyone(405, anonymous=302)
 TRAINERS = everyone(404, anonymous=302, admin=200, trainer=200)
+AUDIT = everyone(403, anonymous=302, admin=200, auditor=200)
+FIGURES = everyone(403, anonymous=302, admin=200, coordinator=200, evaluator=200, auditor=200)
 
 
 def training_session(world: dict):
@@ -82,6 +85,10 @@ def import_job_url(name: str) -> Callable[[dict, str], str]:
         return reverse(name, args=[world["import_job"].pk])
 
     return url
+
+
+def programme_url(name: str, *args: str) -> Callable[[dict, str], str]:
+    return lambda world, target: reverse(name, args=[world["programme"].code, *args])
 
 
 def person_url(name: str) -> Callable[[dict, str], str]:
@@ -155,6 +162,14 @@ TABLE: dict[str, Case] = {
     "training:import_status": Case(import_job_url("training:import_status"), ADMINS),
     "training:import_confirm": Case(
         import_job_url("training:import_confirm"), everyone(403, anonymous=302, admin=405)
+    ),
+    "reporting:dashboard": Case(programme_url("reporting:dashboard"), FIGURES),
+    "reporting:esf_export": Case(
+        programme_url("reporting:esf_export", "cofinancing"), AUDIT, page=False
+    ),
+    "reporting:summary": Case(programme_url("reporting:summary", "xlsx"), AUDIT, page=False),
+    "reporting:final_report": Case(
+        programme_url("reporting:final_report", "html"), AUDIT, page=False
     ),
     "people:list": Case(lambda w, t: reverse("people:list"), MANAGERS),
     "people:create": Case(lambda w, t: reverse("people:create"), MANAGERS),

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "grannar.programmes",
     "grannar.people",
     "grannar.training",
+    "grannar.reporting",
 ]
 
 MIDDLEWARE = [

@@ -12,9 +12,16 @@ def navigation(request) -> dict:
     if user.requires_two_factor and not user.is_verified():
         return {"nav_items": []}
     items = [(reverse("core:start"), _("Start"))]
-    items += [
-        (reverse("programmes:overview", args=[p.code]), p.name) for p in programme_list_for(user)
-    ]
+    programmes = list(programme_list_for(user))
+    items += [(reverse("programmes:overview", args=[p.code]), p.name) for p in programmes]
+    if user.is_superuser or user.has_role("admin", "auditor", "coordinator", "evaluator"):
+        items += [
+            (
+                reverse("reporting:dashboard", args=[p.code]),
+                _("Dashboard") if len(programmes) == 1 else f"{_('Dashboard')}: {p.name}",
+            )
+            for p in programmes
+        ]
     items.append((reverse("training:catalogue"), _("Courses")))
     if user.person_id:
         items.append((reverse("training:my_registrations"), _("My registrations")))

@@ -2,12 +2,9 @@
 attendance certificate. Data goes to typst as JSON, so no name can act as markup."""
 
 import datetime as dt
-import json
-from functools import cache
 from pathlib import Path
 
 import segno
-import typst
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -15,6 +12,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from grannar.core.audit import log_action
+from grannar.core.pdf import render_pdf
 from grannar.people.models import Person
 from grannar.programmes.models import Programme
 from grannar.reporting.counting import whole_hours
@@ -28,18 +26,8 @@ class CertificateError(Exception):
     """A certificate that cannot be made; the message says why."""
 
 
-@cache
-def _template(name: str) -> bytes:
-    return (TEMPLATES / name).read_bytes()
-
-
 def _render(template: str, data: dict) -> bytes:
-    return typst.compile(
-        _template(template),
-        root=str(TEMPLATES),
-        sys_inputs={"data": json.dumps(data, ensure_ascii=False)},
-        timestamp=int(timezone.now().timestamp()),
-    )
+    return render_pdf(TEMPLATES / template, data)
 
 
 def verify_url(code: str) -> str:

@@ -81,7 +81,7 @@ def reachable_urls(page, server_url: str, world: dict, role: str) -> set[str]:
     urls = {
         case.url(world, "own")
         for case in TABLE.values()
-        if case.method == "get" and case.status(role, "own") == 200
+        if case.method == "get" and case.page and case.status(role, "own") == 200
     }
     if role != "anonymous":
         page.goto(f"{server_url}/")

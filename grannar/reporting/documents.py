@@ -1,0 +1,57 @@
+"""A report as a list of blocks, rendered the same way to PDF (typst) and to HTML, so the
+summary and the final report show one set of figures whatever the format."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from grannar.core.pdf import render_pdf
+
+TEMPLATE = Path(__file__).parent / "typst" / "document.typ"
+
+
+@dataclass
+class Document:
+    title: str
+    lang: str = field(default_factory=lambda: translation.get_language() or "sv")
+    blocks: list[dict] = field(default_factory=list)
+
+    def cover(self, *, title: str, subtitle: str, lines: list[str]) -> None:
+        self.blocks.append({"type": "cover", "title": title, "subtitle": subtitle, "lines": lines})
+
+    def heading(self, text: str, level: int = 1) -> None:
+        self.blocks.append({"type": "heading", "text": text, "level": level})
+
+    def text(self, text: str) -> None:
+        self.blocks.append({"type": "text", "text": text})
+
+    def figures(self, items: list[tuple[str, str]]) -> None:
+        self.blocks.append({"type": "figures", "items": [list(item) for item in items]})
+
+    def table(
+        self, *, caption: str, columns: list[str], rows: list[list[str]], numeric_from: int = 1
+    ) -> None:
+        self.blocks.append(
+            {
+                "type": "table",
+                "caption": caption,
+                "columns": columns,
+                "rows": [[str(cell) for cell in row] for row in rows],
+                "numeric_from": numeric_from,
+            }
+        )
+
+    def chart(self, svg: str, caption: str) -> None:
+        self.blocks.append({"type": "chart", "svg": str(svg), "caption": caption})
+
+    def page_break(self) -> None:
+        self.blocks.append({"type": "pagebreak"})
+
+    def as_pdf(self) -> bytes:
+        return render_pdf(TEMPLATE, {"title": self.title, "lang": self.lang, "blocks": self.blocks})
+
+    def as_html(self) -> str:
+        """A standalone page (its styles included) to save or send."""
+        return render_to_string("reporting/document.html", {"document": self})

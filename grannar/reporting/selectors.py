@@ -1,0 +1,71 @@
+"""Reads for reporting: the names behind the codes the figures are keyed by, and sessions."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from grannar.programmes.models import Municipality, Programme, Sector
+from grannar.reporting.counting import AGE_BANDS, Scope
+from grannar.training.models import Registration, Session
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Display names per breakdown, keyed as the figures are."""
+
+    municipality: dict[str, str]
+    staff_category: dict[str, str]
+    sector: dict[str, str]
+    subgoal: dict[str, str]
+    gender: dict[str, str]
+    age_band: dict[str, str]
+
+
+def labels_for(programme: Programme) -> Labels:
+    """Names of the programme's municipalities, categories, sectors and sub-goals (4 queries)."""
+    from grannar.people.models import Gender
+
+    return Labels(
+        municipality=dict(
+            Municipality.objects.filter(memberships__programme=programme).values_list(
+                "code", "name"
+            )
+        ),
+        staff_category=dict(
+            programme.programme_categories.values_list("category__code", "category__name")
+        ),
+        sector=dict(Sector.objects.values_list("code", "name")),
+        subgoal={
+            str(number): f"{number}. {title}"
+            for number, title in programme.subgoals.values_list("number", "title")
+        },
+        gender={str(value): str(label) for value, label in Gender.choices},
+        age_band={band: band if band != "okand" else _("not known") for band in AGE_BANDS},
+    )
+
+
+def municipality_choices(programme: Programme) -> list[tuple[int, str]]:
+    """The programme's municipalities for a filter, by name."""
+    return list(
+        Municipality.objects.filter(memberships__programme=programme)
+        .order_by("name")
+        .values_list("id", "name")
+    )
+
+
+def sessions_held(scope: Scope) -> QuerySet:
+    """Sessions of the scope with at least one attended registration, with how many attended."""
+    attended = Q(registrations__status=Registration.Status.ATTENDED)
+    if scope.municipality_id is not None:
+        attended &= Q(registrations__person__municipality_id=scope.municipality_id)
+    with scopes_disabled():
+        return (
+            Session.objects.filter(course__programme=scope.programme)
+            .filter(scope.period_q("starts"))
+            .annotate(attended=Count("registrations", filter=attended))
+            .filter(attended__gt=0)
+            .select_related("course", "host_municipality")
+            .order_by("starts", "code")
+        )

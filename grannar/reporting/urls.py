@@ -1,0 +1,11 @@
+from django.urls import path
+
+from grannar.reporting import views
+
+app_name = "reporting"
+urlpatterns = [
+    path("<slug:code>/", views.dashboard_view, name="dashboard"),
+    path("<slug:code>/esf/<str:kind>.xlsx", views.esf_export_view, name="esf_export"),
+    path("<slug:code>/summary.<str:fmt>", views.summary_view, name="summary"),
+    path("<slug:code>/final.<str:fmt>", views.final_report_view, name="final_report"),
+]

@@ -1,0 +1,88 @@
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from grannar.core.audit import log_action
+from grannar.core.permissions import role_required
+from grannar.people.models import Role
+from grannar.programmes.selectors import access_programme
+from grannar.reporting import reports
+from grannar.reporting.esf import EXPORTS, esf_export
+from grannar.reporting.forms import DashboardFilterForm
+from grannar.reporting.selectors import municipality_choices
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TYPES = {"pdf": "application/pdf", "xlsx": XLSX, "html": "text/html; charset=utf-8"}
+
+
+def _download(content: bytes | str, *, filename: str, fmt: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@role_required(Role.ADMIN, Role.AUDITOR, Role.COORDINATOR, Role.EVALUATOR)
+@require_GET
+def dashboard_view(request, code: str):
+    programme = access_programme(user=request.user, code=code)
+    form = DashboardFilterForm(request.GET or None, municipalities=municipality_choices(programme))
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    sections = reports.dashboard(
+        programme=programme,
+        user=request.user,
+        start=filters.get("start"),
+        end=filters.get("end"),
+        municipality_id=filters.get("municipality"),
+    )
+    return render(
+        request,
+        "reporting/dashboard.html",
+        {
+            "programme": programme,
+            "form": form,
+            "sections": sections,
+            "full": reports.sees_everything(request.user),
+            "exports": [(kind, label) for kind, (label, _make) in EXPORTS.items()],
+        },
+    )
+
+
+@role_required(Role.ADMIN, Role.AUDITOR)
+@require_GET
+def esf_export_view(request, code: str, kind: str):
+    programme = access_programme(user=request.user, code=code)
+    if kind not in EXPORTS:
+        raise Http404
+    content = esf_export(programme=programme, kind=kind, by=request.user)
+    return _download(content, filename=f"{programme.code}-esf-{kind}.xlsx", fmt="xlsx")
+
+
+@role_required(Role.ADMIN, Role.AUDITOR)
+@require_GET
+def summary_view(request, code: str, fmt: str):
+    programme = access_programme(user=request.user, code=code)
+    if fmt == "xlsx":
+        content = reports.summary_xlsx(programme)
+    elif fmt == "pdf":
+        content = reports.summary_document(programme).as_pdf()
+    else:
+        raise Http404
+    log_action(
+        action="reporting.summary.made", actor=request.user, target=programme, data={"format": fmt}
+    )
+    return _download(content, filename=f"{programme.code}-{_('summary')}.{fmt}", fmt=fmt)
+
+
+@role_required(Role.ADMIN, Role.AUDITOR)
+@require_GET
+def final_report_view(request, code: str, fmt: str):
+    programme = access_programme(user=request.user, code=code)
+    if fmt not in ("pdf", "html"):
+        raise Http404
+    document = reports.final_report(programme)
+    content = document.as_pdf() if fmt == "pdf" else document.as_html()
+    log_action(
+        action="reporting.final.made", actor=request.user, target=programme, data={"format": fmt}
+    )
+    return _download(content, filename=f"{programme.code}-{_('final-report')}.{fmt}", fmt=fmt)
