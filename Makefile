@@ -6,7 +6,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench bench-scale clean
 
 install: $(VENV)/.installed
 
@@ -27,6 +27,10 @@ test: install
 
 bench: install
 	$(VENV)/bin/python bench/registration_burst.py
+
+# Loads the national demo (about 1 000 000 attendance rows) on first use: allow half an hour.
+bench-scale: install
+	$(VENV)/bin/python bench/dashboard_scale.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -32,7 +32,6 @@ DEMO_TOTP_KEY = hashlib.sha1(b"grannar-demo-totp", usedforsecurity=False).hexdig
 DEMO_DOMAIN = "demo.example"
 NATIONAL_CODE = "nationell-demo"
 SCALES = ("small", "region", "national")
-NATIONAL_ATTENDANCE = 1_000_000
 
 _SECTOR_UNITS = {
     0: ["Socialtjänsten {}", "Individ- och familjeomsorgen {}", "Familjehemsenheten {}"],
@@ -390,7 +389,7 @@ def demo_load(*, scale: str = "region", password: str | None = None) -> DemoResu
         if scale == "national":
             # Nobody's own list should hold the national programme's thousands of sessions.
             TrainingDemo(programme, seed=SEED, trainer=None, admin=None).load_at_scale(
-                attended=NATIONAL_ATTENDANCE
+                attended=settings.GRANNAR_NATIONAL_ATTENDANCE
             )
         else:
             TrainingDemo(

@@ -126,6 +126,16 @@ def test_national_scale():
     assert result.people_created >= 100_000
     with scopes_disabled():
         assert Person.objects.filter(municipality__code__gte="3001").count() >= 100_000
+    from django.conf import settings
+
+    from grannar.reporting.counting import Scope, figures
+    from grannar.training.models import Attendance
+
+    attended = Attendance.objects.filter(registration__session__course__programme=result.programme)
+    assert attended.count() >= settings.GRANNAR_NATIONAL_ATTENDANCE
+    summary = figures(Scope(programme=result.programme))
+    assert summary.participants > 10_000
+    assert len(summary.by_municipality) > 250
 
 
 def test_demo_accounts_with_two_factor_share_the_printed_key(capsys):

@@ -205,6 +205,8 @@ LOGGING = {
 
 GRANNAR_REFERENCE_PROGRAMME = BASE_DIR / "grannar" / "programmes" / "data" / "nya-grannar.toml"
 GRANNAR_DEMO_PASSWORD = env_str("GRANNAR_DEMO_PASSWORD", "grannar-demo-2026")
+# Attended registrations in `grannar demo --scale national` (the scale benchmark's data).
+GRANNAR_NATIONAL_ATTENDANCE = env_int("GRANNAR_NATIONAL_ATTENDANCE", 1_000_000)
 PEOPLE_PAGE_SIZE = 50
 # Seats reserved for a municipality go to everyone this many days before the session,
 # unless the session sets its own time.

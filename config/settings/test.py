@@ -11,6 +11,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 GRANNAR_DEMO_PASSWORD = "test-demo-password"  # noqa: S105 - test-only value
+GRANNAR_NATIONAL_ATTENDANCE = 20_000  # the full million is for bench/dashboard_scale.py
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that tests with several threads share one database.

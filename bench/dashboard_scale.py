@@ -1,0 +1,273 @@
+"""Dashboard and summary at national scale, against plain SQL GROUP BY for the same figures.
+
+On SQLite and on PostgreSQL: loads `grannar demo --scale national` (about 100 000 persons and
+1 000 000 attended registrations with their attendance rows; kept between runs, since writing it
+takes minutes), then times, in the same process and run:
+
+- ours:  the admin dashboard's figures and charts (`reports.dashboard`) and the JSON summary;
+- plain: hand-written GROUP BY queries that give the same figures, and nothing else.
+
+It checks that both give identical figures, and prints the best of --repeat timings and the
+ratio ours / plain (target ≤ 1.3).
+
+    .venv/bin/python bench/dashboard_scale.py [--repeat 3] [--fresh]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SQLITE = ROOT / "var" / "bench-national.sqlite3"
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_NAME = "grannar_bench_national"
+PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
+CODE = "nationell-demo"
+
+# The same figures as the counting module, written by hand. `{hours}` is the vendor's whole
+# hours of one registration row; `{year}` the vendor's year of a timestamp.
+ATTENDED = """
+    FROM training_registration r
+    JOIN training_session s ON s.id = r.session_id
+    JOIN training_course c ON c.id = s.course_id
+    JOIN people_person p ON p.id = r.person_id
+    LEFT JOIN training_attendance a ON a.registration_id = r.id
+    WHERE c.programme_id = %(programme)s AND r.status = 'attended'
+"""
+# Fixed text only: the one value, the programme's id, is a query parameter.
+PLAIN = {
+    "participants": "SELECT COUNT(DISTINCT r.person_id)" + ATTENDED + " AND NOT p.support_resource",
+    "support_resources": "SELECT COUNT(DISTINCT r.person_id)"
+    + ATTENDED
+    + " AND p.support_resource",
+    "sessions_held": "SELECT COUNT(DISTINCT r.session_id)" + ATTENDED,
+    "hours_by_category": (
+        "SELECT p.staff_category_id, SUM({hours})"
+        + ATTENDED
+        + " AND NOT p.support_resource GROUP BY p.staff_category_id"
+    ),
+    "by_municipality": (
+        "SELECT m.code, COUNT(DISTINCT r.person_id)"
+        + ATTENDED.replace(
+            "LEFT JOIN", "JOIN programmes_municipality m ON m.id = p.municipality_id LEFT JOIN"
+        )
+        + " AND NOT p.support_resource GROUP BY m.code"
+    ),
+    "by_staff_category": (
+        "SELECT k.code, COUNT(DISTINCT r.person_id)"
+        + ATTENDED.replace(
+            "LEFT JOIN", "JOIN programmes_staffcategory k ON k.id = p.staff_category_id LEFT JOIN"
+        )
+        + " AND NOT p.support_resource GROUP BY k.code"
+    ),
+    "by_gender": (
+        "SELECT p.gender, COUNT(DISTINCT r.person_id)"
+        + ATTENDED
+        + " AND NOT p.support_resource GROUP BY p.gender"
+    ),
+    "by_age_band": (
+        "SELECT CASE WHEN birth_year IS NULL THEN 'okand' WHEN first_year - birth_year < 25 "  # noqa: S608
+        "THEN '<25' WHEN first_year - birth_year <= 54 THEN '25-54' ELSE '>54' END AS band, "
+        "COUNT(*) FROM (SELECT p.birth_year AS birth_year, MIN({year}) AS first_year"
+        + ATTENDED
+        + " AND NOT p.support_resource GROUP BY r.person_id, p.birth_year) AS f GROUP BY band"
+    ),
+    "by_subgoal": (
+        "SELECT g.number, COUNT(DISTINCT r.person_id)"
+        + ATTENDED.replace(
+            "LEFT JOIN",
+            "JOIN training_course_subgoals cs ON cs.course_id = c.id "
+            "JOIN programmes_subgoal g ON g.id = cs.subgoal_id LEFT JOIN",
+        )
+        + " AND NOT p.support_resource GROUP BY g.number"
+    ),
+}
+VENDOR = {
+    "sqlite": {
+        "hours": "CAST(COALESCE(a.hours, s.credited_hours) AS INTEGER)",
+        "year": "CAST(strftime('%%Y', s.starts) AS INTEGER)",  # sessions are daytime: UTC will do
+    },
+    "postgresql": {
+        "hours": "CAST(FLOOR(COALESCE(a.hours, s.credited_hours)) AS INTEGER)",
+        "year": "EXTRACT(YEAR FROM s.starts AT TIME ZONE 'Europe/Stockholm')",
+    },
+}
+
+
+def plain_figures(connection, programme) -> dict:
+    """Every figure straight from SQL; co-financing multiplies hours by the rates afterwards."""
+    from decimal import Decimal
+
+    from grannar.reporting.counting import hourly_rates
+
+    vendor = VENDOR[connection.vendor]
+    results = {}
+    with connection.cursor() as cursor:
+        for name, sql in PLAIN.items():
+            cursor.execute(sql.format(**vendor), {"programme": programme.pk})
+            results[name] = cursor.fetchall()
+    rates = hourly_rates(programme)
+    default = Decimal(programme.default_hourly_rate_sek or 0)
+    hours = dict(results.pop("hours_by_category"))
+    figures = {key: rows[0][0] for key, rows in results.items() if len(rows[0]) == 1}
+    figures |= {
+        key: {str(k): v for k, v in sorted(rows, key=lambda row: str(row[0])) if v}
+        for key, rows in results.items()
+        if rows and len(rows[0]) == 2
+    }
+    figures["attended_hours"] = int(sum(hours.values()))
+    figures["cofinancing_sek"] = sum(int(h) * rates.get(c, default) for c, h in hours.items())
+    return figures
+
+
+def best(repeat: int, work) -> tuple[float, object]:
+    times, value = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        value = work()
+        times.append(time.perf_counter() - started)
+    return min(times), value
+
+
+def measure(repeat: int) -> dict:
+    """Runs inside a process whose DATABASE_URL names the database to measure."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    django.setup()
+    from django.db import connection
+    from django.utils import translation
+    from django_scopes import scopes_disabled
+
+    from grannar.demo import DEMO_DOMAIN
+    from grannar.people.models import User
+    from grannar.programmes.models import Programme
+    from grannar.reporting import reports
+    from grannar.reporting.counting import Scope, figures
+
+    translation.activate("sv")
+    with scopes_disabled():
+        programme = Programme.objects.get(code=CODE)
+        admin = User.objects.get(email=f"admin@{DEMO_DOMAIN}")
+        counts = {
+            "persons": programme.memberships.values("municipality__person").count(),
+            "attendance": connection.cursor()
+            .execute(
+                "SELECT COUNT(*) FROM training_attendance a JOIN training_registration r "
+                "ON r.id = a.registration_id JOIN training_session s ON s.id = r.session_id "
+                "JOIN training_course c ON c.id = s.course_id WHERE c.programme_id = %s",
+                [programme.pk],
+            )
+            .fetchone()[0],
+        }
+        plain_time, plain = best(repeat, lambda: plain_figures(connection, programme))
+        figures_time, ours = best(repeat, lambda: figures(Scope(programme=programme)))
+        dashboard_time, _ = best(repeat, lambda: reports.dashboard(programme=programme, user=admin))
+        summary_time, _ = best(repeat, lambda: reports.summary_json(programme))
+    summary = ours.as_summary()
+    mismatches = [
+        key
+        for key, value in plain.items()
+        if key != "cofinancing_sek" and summary.get(key, getattr(ours, key, None)) != value
+    ]
+    if ours.cofinancing_sek != plain["cofinancing_sek"]:
+        mismatches.append("cofinancing_sek")
+    return {
+        **counts,
+        "plain": plain_time,
+        "figures": figures_time,
+        "dashboard": dashboard_time,
+        "summary": summary_time,
+        "mismatches": mismatches,
+        "participants": summary["participants"],
+    }
+
+
+def prepare(name: str, url: str, fresh: bool) -> None:
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.base"}
+    env.pop("GRANNAR_NATIONAL_ATTENDANCE", None)
+    print(f"{name}: migrating and loading the national demo (minutes the first time) …")
+    for command in (["migrate", "-v0"], ["demo", "--scale", "national"]):
+        subprocess.run([BIN / "grannar", *command], env=env, check=True, cwd=ROOT)  # noqa: S603
+
+
+def run(name: str, url: str, args) -> dict:
+    prepare(name, url, args.fresh)
+    env = {**os.environ, "DATABASE_URL": url}
+    output = subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, __file__, "--measure", str(args.repeat)],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return {"database": name, **json.loads(output.strip().splitlines()[-1])}
+
+
+def postgres_answers() -> bool:
+    try:
+        import psycopg
+
+        psycopg.connect(PG_ADMIN, connect_timeout=3).close()
+    except Exception:
+        return False
+    return True
+
+
+def pg_database(fresh: bool) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [PG_NAME]
+        ).fetchone()
+        if exists and fresh:
+            connection.execute(f"DROP DATABASE {PG_NAME} WITH (FORCE)")
+        if fresh or not exists:
+            connection.execute(f"CREATE DATABASE {PG_NAME}")
+
+
+def main() -> int:
+    if len(sys.argv) > 2 and sys.argv[1] == "--measure":
+        sys.path.insert(0, str(ROOT))
+        print(json.dumps(measure(int(sys.argv[2]))))
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--fresh", action="store_true", help="Rebuild the demo databases.")
+    args = parser.parse_args()
+    SQLITE.parent.mkdir(exist_ok=True)
+    if args.fresh:
+        for path in SQLITE.parent.glob(f"{SQLITE.name}*"):
+            path.unlink()
+    results = [run("SQLite", f"sqlite:///{SQLITE}", args)]
+    if postgres_answers():
+        pg_database(args.fresh)
+        results.append(run("PostgreSQL", PG_URL, args))
+    else:
+        print("PostgreSQL SKIPPED: nothing answers at 127.0.0.1:5432.")
+    print(
+        f"\n{'database':<11} {'persons':>8} {'attendance':>10} {'plain s':>8} {'figures s':>9} "
+        f"{'dashboard s':>11} {'summary s':>9} {'ratio':>6}  same figures"
+    )
+    failed = False
+    for r in results:
+        ratio = r["dashboard"] / r["plain"]
+        failed |= bool(r["mismatches"]) or ratio > 1.3
+        print(
+            f"{r['database']:<11} {r['persons']:>8} {r['attendance']:>10} {r['plain']:>8.2f} "
+            f"{r['figures']:>9.2f} {r['dashboard']:>11.2f} {r['summary']:>9.2f} {ratio:>6.2f}  "
+            f"{'yes' if not r['mismatches'] else 'NO: ' + ', '.join(r['mismatches'])}"
+        )
+    print("ratio = dashboard (figures, labels, suppression, SVG charts) / plain SQL GROUP BY")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
