@@ -182,9 +182,9 @@ def measure(repeat: int) -> dict:
         "plain": plain_time,
         "figures": figures_time,
         "dashboard": dashboard_time,
-        "summary": summary_time,
+        "summary_time": summary_time,
         "mismatches": mismatches,
-        "participants": summary["participants"],
+        "summary": summary,
     }
 
 
@@ -262,10 +262,20 @@ def main() -> int:
         failed |= bool(r["mismatches"]) or ratio > 1.3
         print(
             f"{r['database']:<11} {r['persons']:>8} {r['attendance']:>10} {r['plain']:>8.2f} "
-            f"{r['figures']:>9.2f} {r['dashboard']:>11.2f} {r['summary']:>9.2f} {ratio:>6.2f}  "
+            f"{r['figures']:>9.2f} {r['dashboard']:>11.2f} {r['summary_time']:>9.2f} "
+            f"{ratio:>6.2f}  "
             f"{'yes' if not r['mismatches'] else 'NO: ' + ', '.join(r['mismatches'])}"
         )
     print("ratio = dashboard (figures, labels, suppression, SVG charts) / plain SQL GROUP BY")
+    summaries = [json.dumps(r["summary"], sort_keys=True) for r in results]
+    if len(summaries) > 1:
+        same = len(set(summaries)) == 1
+        failed |= not same
+        print(f"Summary identical on every database: {'yes' if same else 'NO'}")
+    print(
+        f"participants {results[0]['summary']['participants']}, "
+        f"attainment {results[0]['summary']['attainment']}"
+    )
     return 1 if failed else 0
 
 

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from grannar.core import views as core_views
+from grannar.evaluation import views as evaluation_views
 from grannar.people.forms import LoginForm
 from grannar.training import views as training_views
 
@@ -21,6 +22,8 @@ urlpatterns = [
     path("programmes/", include("grannar.programmes.urls")),
     path("training/", include("grannar.training.urls")),
     path("reporting/", include("grannar.reporting.urls")),
+    path("evaluation/", include("grannar.evaluation.urls")),
+    path("s/<str:token>/", evaluation_views.survey_answer_view, name="survey_answer"),
     path("verify/<str:code>/", training_views.certificate_verify_view, name="certificate_verify"),
     path("", include("grannar.core.urls")),
 ]

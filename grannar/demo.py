@@ -18,6 +18,7 @@ from faker import Faker
 
 from grannar.core.audit import log_action
 from grannar.core.crypto import encrypt_text
+from grannar.demo_evaluation import EvaluationDemo
 from grannar.demo_training import TrainingDemo
 from grannar.people.models import Gender, Person, Role, User, Workplace
 from grannar.people.services import role_assign
@@ -398,6 +399,7 @@ def demo_load(*, scale: str = "region", password: str | None = None) -> DemoResu
                 trainer=User.objects.filter(email=f"kursledare@{DEMO_DOMAIN}").first(),
                 admin=User.objects.filter(email=f"admin@{DEMO_DOMAIN}").first(),
             ).load()
+            EvaluationDemo(programme, seed=SEED).load()
         if created:
             log_action(
                 action="core.demo.loaded",

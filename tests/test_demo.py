@@ -1,3 +1,4 @@
+import json
 import time
 
 import pytest
@@ -111,6 +112,14 @@ def test_demo_command_without_scale_loads_the_region_demo(capsys):
     call_command("demo")
     assert "nya-grannar" in capsys.readouterr().out
     assert Person.objects.filter(support_resource=False).count() > 1700
+    # What `make run` shows: more than 1 700 reached against the target of 1 100.
+    call_command("report", "summary", "--programme", "nya-grannar", "--format", "json")
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["participants"] > 1700
+    assert summary["target_participants"] == 1100
+    assert summary["attainment"] > 1.5
+    assert summary["sessions_held"] > 100
+    assert sum(summary["by_municipality"].values()) == summary["participants"]
 
 
 def test_national_programme_file_is_valid_and_synthetic():

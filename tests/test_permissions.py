@@ -40,6 +40,7 @@ ADMINS = everyone(403, anonymous=302, admin=200)
 POST_ONLY = everyone(405, anonymous=302)
 TRAINERS = everyone(404, anonymous=302, admin=200, trainer=200)
 AUDIT = everyone(403, anonymous=302, admin=200, auditor=200)
+SURVEYS = everyone(403, anonymous=302, admin=200, evaluator=200)
 FIGURES = everyone(403, anonymous=302, admin=200, coordinator=200, evaluator=200, auditor=200)
 
 
@@ -89,6 +90,32 @@ def import_job_url(name: str) -> Callable[[dict, str], str]:
 
 def programme_url(name: str, *args: str) -> Callable[[dict, str], str]:
     return lambda world, target: reverse(name, args=[world["programme"].code, *args])
+
+
+def survey_url(name: str, *args: str) -> Callable[[dict, str], str]:
+    """A URL about an open survey of the programme (made once)."""
+
+    def url(world, target):
+        if "survey" not in world:
+            from grannar.evaluation.services import (
+                survey_create_from_template,
+                survey_set_status,
+            )
+
+            admin = world["users"]["admin"]
+            survey = survey_create_from_template(
+                programme=world["programme"], template="reaction", mode="anonymous", by=admin
+            )
+            world["survey"] = survey_set_status(survey=survey, status="open", by=admin)
+        if name == "evaluation:question_edit":
+            from grannar.evaluation.models import Question
+
+            return reverse(
+                name, args=[Question.objects.filter(section__survey=world["survey"]).first().pk]
+            )
+        return reverse(name, args=[world["survey"].pk, *args])
+
+    return url
 
 
 def person_url(name: str) -> Callable[[dict, str], str]:
@@ -170,6 +197,25 @@ TABLE: dict[str, Case] = {
     "reporting:summary": Case(programme_url("reporting:summary", "xlsx"), AUDIT, page=False),
     "reporting:final_report": Case(
         programme_url("reporting:final_report", "html"), AUDIT, page=False
+    ),
+    "evaluation:survey_list": Case(lambda w, t: reverse("evaluation:survey_list"), SURVEYS),
+    "evaluation:survey_create": Case(
+        programme_url("evaluation:survey_create"), everyone(403, anonymous=302, admin=405)
+    ),
+    "evaluation:survey": Case(survey_url("evaluation:survey"), ADMINS),
+    "evaluation:survey_status": Case(
+        survey_url("evaluation:survey_status"), everyone(403, anonymous=302, admin=405)
+    ),
+    "evaluation:survey_invite": Case(
+        survey_url("evaluation:survey_invite"), everyone(403, anonymous=302, admin=405)
+    ),
+    "evaluation:survey_results": Case(survey_url("evaluation:survey_results"), SURVEYS),
+    "evaluation:survey_export": Case(
+        survey_url("evaluation:survey_export", "csv"), SURVEYS, page=False
+    ),
+    "evaluation:question_edit": Case(survey_url("evaluation:question_edit"), ADMINS),
+    "survey_answer": Case(
+        lambda w, t: reverse("survey_answer", args=["no-such-token"]), everyone(404)
     ),
     "people:list": Case(lambda w, t: reverse("people:list"), MANAGERS),
     "people:create": Case(lambda w, t: reverse("people:create"), MANAGERS),

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "grannar.programmes",
     "grannar.people",
     "grannar.training",
+    "grannar.evaluation",
     "grannar.reporting",
 ]
 
@@ -205,6 +206,8 @@ LOGGING = {
 
 GRANNAR_REFERENCE_PROGRAMME = BASE_DIR / "grannar" / "programmes" / "data" / "nya-grannar.toml"
 GRANNAR_DEMO_PASSWORD = env_str("GRANNAR_DEMO_PASSWORD", "grannar-demo-2026")
+# Keys the survey pseudonyms: changing it breaks the pairing of before and after answers.
+GRANNAR_PSEUDONYM_KEY = env_str("GRANNAR_PSEUDONYM_KEY", "") or SECRET_KEY
 # Attended registrations in `grannar demo --scale national` (the scale benchmark's data).
 GRANNAR_NATIONAL_ATTENDANCE = env_int("GRANNAR_NATIONAL_ATTENDANCE", 1_000_000)
 PEOPLE_PAGE_SIZE = 50

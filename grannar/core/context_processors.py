@@ -27,6 +27,8 @@ def navigation(request) -> dict:
         items.append((reverse("training:my_registrations"), _("My registrations")))
     if user.is_superuser or user.has_role("admin", "coordinator"):
         items.append((reverse("people:list"), _("People")))
+    if user.is_superuser or user.has_role("admin", "evaluator"):
+        items.append((reverse("evaluation:survey_list"), _("Surveys")))
     if user.is_superuser or user.has_role("admin", "auditor"):
         items.append((reverse("training:attestation_audit"), _("Attestations")))
     if user.is_superuser or user.has_role("admin"):

@@ -301,14 +301,78 @@ def final_report(programme: Programme) -> Document:
         numeric_from=3,
     )
     document.page_break()
+    evaluation_chapter(document, programme)
+    return document
+
+
+def evaluation_chapter(document: Document, programme: Programme) -> None:
+    """Per survey its response rate, the scale questions' means (a chart and a table) and,
+    where before and after are paired, the change with its confidence interval."""
+    from grannar.evaluation.analysis import programme_results
+    from grannar.evaluation.models import Question
+
     document.heading(_("Evaluation"))
+    results = programme_results(programme)
+    if not results:
+        document.text(_("The programme has no survey results yet."))
+        return
     document.text(
         _(
-            "The evaluation of individual and organisational impact is reported in this chapter "
-            "when the programme's surveys have results."
+            "Scale questions run from 1 to 5. Figures for fewer than five answers are not shown; "
+            "change is measured on the same people before and after, with a %(level)s "
+            "confidence interval."
         )
+        % {"level": "95 %"}
     )
-    return document
+    for result in results:
+        survey = result.survey
+        document.heading(survey.localized_title, level=2)
+        rate = "–" if result.response_rate is None else _percent(result.response_rate)
+        document.figures(
+            [
+                (_("Invited"), display(result.invitations)),
+                (_("Answers"), display(result.responses)),
+                (_("Response rate"), rate),
+            ]
+        )
+        scales = [q for q in result.questions if q.question.kind == Question.Kind.LIKERT]
+        if not scales:
+            continue
+        document.chart(
+            charts.bar_chart(
+                [
+                    (q.question.localized_text, q.mean if q.mean is not None else PRIMARY)
+                    for q in scales
+                ],
+                title=_("Mean answer (1–5)"),
+            ),
+            _("Mean answer (1–5)"),
+        )
+        rows = []
+        for q in scales:
+            change = "–"
+            if q.paired is not None and q.paired.mean is not None:
+                change = f"{q.paired.mean:+.2f} ({q.paired.low:+.2f} – {q.paired.high:+.2f})"
+            elif q.paired is not None:
+                change = _("fewer than five pairs")
+            rows.append(
+                [
+                    q.question.localized_text,
+                    display(q.n),
+                    "–" if q.mean is None else f"{q.mean:.2f}",
+                    change,
+                ]
+            )
+        document.table(
+            caption=survey.localized_title,
+            columns=[
+                _("Question"),
+                _("Answers"),
+                _("Mean"),
+                _("Change (%(level)s CI)") % {"level": "95 %"},
+            ],
+            rows=rows,
+        )
 
 
 def _municipalities(programme: Programme) -> list[tuple[int, str]]:

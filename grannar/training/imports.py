@@ -29,6 +29,7 @@ from grannar.people.checks import check_birth_year
 from grannar.people.models import Gender, Person, Workplace, normalize_email
 from grannar.programmes.models import Municipality, Programme, ProgrammeCategory
 from grannar.training.models import Attendance, Course, Registration, Session
+from grannar.training.signals import attendance_recorded_after_commit
 
 LOCAL = zoneinfo.ZoneInfo("Europe/Stockholm")
 SESSION_COLUMNS = [
@@ -542,6 +543,7 @@ def _write_attendance(rows: list[dict], report: ImportReport) -> None:
         .filter(session_id__in=session_ids)
         .select_related("attendance")
     }
+    attended: list[int] = []
     for data in sorted(rows, key=lambda d: d["row"]):
         person = people[data["email"]]
         registration = existing.get((data["session"].pk, person.pk))
@@ -573,11 +575,13 @@ def _write_attendance(rows: list[dict], report: ImportReport) -> None:
                 report,
                 "attendance",
             )
+            attended.append(registration.pk)
         elif attendance is not None:
             attendance.delete()
             report.changes["attendance_removed"] += 1
     for session in locked.values():
         _settle_seats(session, report)
+    attendance_recorded_after_commit(attended)
 
 
 def _settle_seats(session: Session, report: ImportReport) -> None:

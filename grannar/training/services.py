@@ -21,6 +21,7 @@ from grannar.training.models import (
     Session,
 )
 from grannar.training.selectors import attestable_months, checkin_sessions
+from grannar.training.signals import attendance_recorded_after_commit
 from grannar.training.tasks import release_reserved_seats
 
 Status = Registration.Status
@@ -305,6 +306,7 @@ def attendance_record(
                 registration=current,
                 defaults={"hours": hours, "method": method, "recorded_by": by},
             )
+            attendance_recorded_after_commit([current.pk])
         else:
             Attendance.objects.filter(registration=current).delete()
         log_action(

@@ -1,3 +1,4 @@
+import json
 import sys
 from pathlib import Path
 
@@ -6,18 +7,21 @@ from django.utils import translation
 
 from grannar.core.audit import log_action
 from grannar.core.management.base import ProgrammeCommand
+from grannar.evaluation.analysis import evaluation_summary
 from grannar.reporting import reports
 
 FORMATS = {
     "summary": ("json", "xlsx", "pdf"),
     "final": ("pdf", "html"),
+    "evaluation": ("json",),
 }
 
 
 class Command(ProgrammeCommand):
     help = (
-        "Report a programme's figures: `summary` (json, xlsx, pdf) or the `final` report "
-        "(pdf, html). Written to --output, or to standard output."
+        "Report a programme's figures: `summary` (json, xlsx, pdf), the `final` report "
+        "(pdf, html) or the survey results (`evaluation`, json). Written to --output, or to "
+        "standard output."
     )
 
     def add_arguments(self, parser):
@@ -46,6 +50,8 @@ class Command(ProgrammeCommand):
         self.stderr.write(f"Wrote {output} ({len(data)} bytes).")
 
     def _make(self, kind: str, format: str, programme) -> str | bytes:
+        if kind == "evaluation":
+            return json.dumps(evaluation_summary(programme), ensure_ascii=False) + "\n"
         if kind == "summary":
             if format == "json":
                 return reports.summary_json(programme) + "\n"

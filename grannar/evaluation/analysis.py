@@ -1,0 +1,316 @@
+"""Survey results: distributions, means, paired before/after change with a 95 % confidence
+interval, response rates, breakdowns and organisational impact. Groups under the threshold are
+never shown; identities never leave this module (pairs are matched on pseudonym or person and
+only the differences come out)."""
+
+import math
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from grannar.evaluation.models import Answer, Invitation, Question, Response, Survey
+from grannar.reporting.counting import Scope, person_facts
+from grannar.reporting.suppression import PRIMARY, THRESHOLD
+
+# Two-sided 95 % critical values of Student's t for 1–30 degrees of freedom.
+T_975 = [
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+]  # fmt: skip
+
+
+def t_critical(df: int) -> float:
+    """t(0.975, df): the table up to 30, then the Cornish–Fisher expansion (error < 0.001)."""
+    if df < 1:
+        raise ValueError("At least one degree of freedom is needed.")
+    if df <= len(T_975):
+        return T_975[df - 1]
+    z = 1.959964
+    return (
+        z
+        + (z**3 + z) / (4 * df)
+        + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3)
+    )
+
+
+@dataclass(frozen=True)
+class PairedChange:
+    n: int
+    mean: float | None  # after − before; None when suppressed
+    low: float | None
+    high: float | None
+
+
+def paired_change(differences: list[float]) -> PairedChange:
+    """Mean of paired differences with its 95 % t-interval; hidden under the threshold."""
+    n = len(differences)
+    if n < THRESHOLD:
+        return PairedChange(n=n, mean=None, low=None, high=None)
+    mean = statistics.fmean(differences)
+    margin = t_critical(n - 1) * statistics.stdev(differences) / math.sqrt(n)
+    return PairedChange(
+        n=n, mean=round(mean, 3), low=round(mean - margin, 3), high=round(mean + margin, 3)
+    )
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    n: int
+    mean: float | None = None
+    distribution: list[tuple[str, int | str]] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    paired: PairedChange | None = None
+    breakdowns: dict[str, list[tuple[str, int, float | None]]] = field(default_factory=dict)
+
+    @property
+    def shown(self) -> bool:
+        return self.n >= THRESHOLD
+
+
+@dataclass
+class SurveyResult:
+    survey: Survey
+    invitations: int
+    responses: int
+    questions: list[QuestionResult]
+    paired_with: Survey | None = None
+
+    @property
+    def response_rate(self) -> float | None:
+        return round(self.responses / self.invitations, 3) if self.invitations else None
+
+
+def _identity(response: Response) -> str | None:
+    if response.pseudonym:
+        return response.pseudonym
+    return f"person-{response.person_id}" if response.person_id else None
+
+
+def before_survey(survey: Survey) -> Survey | None:
+    """The survey an after or follow-up survey is compared with: the series' before."""
+    if survey.phase not in (Survey.Phase.AFTER, Survey.Phase.FOLLOWUP) or not survey.series:
+        return None
+    return (
+        Survey.objects.filter(
+            programme_id=survey.programme_id, series=survey.series, phase=Survey.Phase.BEFORE
+        )
+        .exclude(mode=Survey.Mode.ANONYMOUS)
+        .first()
+    )
+
+
+def survey_result(survey: Survey, *, labels: dict[str, dict] | None = None) -> SurveyResult:
+    """Everything the results page, the report and the export summarise, for one survey."""
+    questions = list(
+        Question.objects.filter(section__survey=survey).select_related("section", "subgoal")
+    )
+    responses = {r.pk: r for r in Response.objects.filter(survey=survey)}
+    answers = defaultdict(list)
+    for answer in Answer.objects.filter(response__survey=survey).order_by("pk"):
+        answers[answer.question_id].append(answer)
+    before = before_survey(survey)
+    before_values = _likert_by_identity(before) if before else {}
+    results = []
+    for question in questions:
+        rows = answers[question.pk]
+        result = QuestionResult(question=question, n=len(rows))
+        if question.kind in (Question.Kind.LIKERT, Question.Kind.NUMBER):
+            values = [float(a.number) for a in rows if a.number is not None]
+            result.mean = round(statistics.fmean(values), 3) if values and result.shown else None
+            if question.kind == Question.Kind.LIKERT:
+                counts = Counter(int(v) for v in values)
+                result.distribution = [(str(v), counts[v]) for v in range(1, 6)]
+                result.breakdowns = _breakdowns(rows, responses, labels or {})
+                if before:
+                    result.paired = paired_change(
+                        [
+                            float(a.number) - before_values[(question.code, identity)]
+                            for a in rows
+                            if (identity := _identity(responses[a.response_id]))
+                            and (question.code, identity) in before_values
+                        ]
+                    )
+        elif question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
+            counts = Counter(choice for a in rows for choice in a.choices)
+            result.distribution = [
+                (label, counts[value]) for value, label in question.localized_choices()
+            ]
+        else:
+            # Free text only where the group is large enough for no answer to stand out.
+            result.texts = [a.text for a in rows] if result.shown else []
+        if not result.shown:
+            result.distribution = [(label, PRIMARY) for label, _count in result.distribution]
+        results.append(result)
+    return SurveyResult(
+        survey=survey,
+        invitations=Invitation.objects.filter(survey=survey).count(),
+        responses=len(responses),
+        questions=results,
+        paired_with=before,
+    )
+
+
+def _likert_by_identity(survey: Survey) -> dict[tuple[str, str], float]:
+    values = {}
+    answers = Answer.objects.filter(
+        response__survey=survey, question__kind=Question.Kind.LIKERT
+    ).select_related("response", "question")
+    for answer in answers:
+        identity = _identity(answer.response)
+        if identity and answer.number is not None:
+            values[(answer.question.code, identity)] = float(answer.number)
+    return values
+
+
+def _breakdowns(rows, responses, labels) -> dict[str, list[tuple[str, int, float | None]]]:
+    """Mean per municipality, staff category and sector; groups under the threshold hidden."""
+    groups: dict[str, dict[str, list[float]]] = {
+        "municipality": defaultdict(list),
+        "staff_category": defaultdict(list),
+        "sector": defaultdict(list),
+    }
+    for answer in rows:
+        response = responses[answer.response_id]
+        value = float(answer.number)
+        groups["municipality"][response.municipality_id].append(value)
+        groups["staff_category"][response.staff_category_id].append(value)
+        groups["sector"][response.sector_id].append(value)
+    result = {}
+    for key, by_group in groups.items():
+        names = labels.get(key, {})
+        result[key] = sorted(
+            (
+                names.get(group, _("not known")),
+                len(values),
+                round(statistics.fmean(values), 2) if len(values) >= THRESHOLD else None,
+            )
+            for group, values in by_group.items()
+        )
+    return result
+
+
+def programme_results(programme) -> list[SurveyResult]:
+    """Every survey of the programme that has been opened, in order."""
+    labels = breakdown_labels()
+    surveys = Survey.objects.filter(programme=programme).exclude(status=Survey.Status.DRAFT)
+    return [survey_result(s, labels=labels) for s in surveys.order_by("series", "id")]
+
+
+def breakdown_labels() -> dict[str, dict]:
+    from grannar.programmes.models import Municipality, Sector, StaffCategory
+
+    return {
+        "municipality": dict(Municipality.objects.values_list("pk", "name")),
+        "staff_category": dict(StaffCategory.objects.values_list("pk", "name")),
+        "sector": dict(Sector.objects.values_list("pk", "name")),
+    }
+
+
+# Organisational impact --------------------------------------------------------------------
+
+BANDS = ((0, 4, "0–4"), (5, 9, "5–9"), (10, 10**9, "10+"))
+
+
+@dataclass(frozen=True)
+class ImpactRow:
+    band: str
+    workplaces: int
+    participants: int | str
+    hours: int | str
+    managers: int
+    means: dict[str, float | None]
+
+
+def organisational_impact(survey: Survey) -> list[ImpactRow]:
+    """The managers' answers beside the training their units received: workplaces grouped by
+    how many of their staff took part, so that no single unit (or manager) can be picked out."""
+    with scopes_disabled():
+        facts = [
+            f for f in person_facts(Scope(programme=survey.programme)) if not f.support_resource
+        ]
+        from grannar.people.models import Person
+
+        workplace_of = dict(
+            Person.objects.filter(pk__in=[f.person_id for f in facts]).values_list(
+                "pk", "workplace_id"
+            )
+        )
+    trained: Counter = Counter()
+    hours: Counter = Counter()
+    for fact in facts:
+        workplace = workplace_of.get(fact.person_id)
+        if workplace:
+            trained[workplace] += 1
+            hours[workplace] += fact.hours
+    questions = list(
+        Question.objects.filter(section__survey=survey, kind=Question.Kind.LIKERT).order_by(
+            "section__order", "order"
+        )
+    )
+    answers = defaultdict(lambda: defaultdict(list))
+    for row in Answer.objects.filter(
+        response__survey=survey, question__in=questions, response__workplace__isnull=False
+    ).values("response__workplace_id", "question__code", "number"):
+        answers[row["response__workplace_id"]][row["question__code"]].append(float(row["number"]))
+    rows = []
+    for low, high, label in BANDS:
+        units = [w for w in answers if low <= trained[w] <= high]
+        managers = sum(len(next(iter(answers[w].values()), [])) for w in units)
+        shown = managers >= THRESHOLD
+        means = {}
+        for question in questions:
+            values = [v for w in units for v in answers[w].get(question.code, [])]
+            means[question.code] = round(statistics.fmean(values), 2) if shown and values else None
+        participants = sum(trained[w] for w in units)
+        rows.append(
+            ImpactRow(
+                band=label,
+                workplaces=len(units),
+                participants=participants if shown else PRIMARY,
+                hours=sum(hours[w] for w in units) if shown else PRIMARY,
+                managers=managers,
+                means=means,
+            )
+        )
+    return rows
+
+
+def evaluation_summary(programme) -> dict:
+    """`grannar report evaluation --format json`: per survey the invitations, responses and
+    response rate, and per scale question n, mean and the paired change (null under 5)."""
+    surveys = []
+    for result in programme_results(programme):
+        survey = result.survey
+        likert = []
+        for question in result.questions:
+            if question.question.kind != Question.Kind.LIKERT:
+                continue
+            entry = {"code": question.question.code, "n": question.n, "mean": question.mean}
+            if question.paired is not None:
+                paired = question.paired
+                entry["paired_change"] = {
+                    "n": paired.n,
+                    "mean": paired.mean,
+                    "ci95": None if paired.mean is None else [paired.low, paired.high],
+                }
+            likert.append(entry)
+        surveys.append(
+            {
+                "survey": survey.pk,
+                "title": survey.title,
+                "phase": survey.phase,
+                "mode": survey.mode,
+                "series": survey.series,
+                "invitations": result.invitations,
+                "responses": result.responses,
+                "response_rate": result.response_rate,
+                "likert": likert,
+            }
+        )
+    return {"programme": programme.code, "surveys": surveys}
