@@ -13,6 +13,7 @@ from grannar.evaluation.models import Answer, Invitation, Question, Response, Su
 from grannar.evaluation.services import pseudonym, survey_create_from_template, token_hash
 from grannar.people.models import Person
 from grannar.programmes.models import Programme
+from grannar.reporting.counting import Scope, person_facts
 from grannar.training.models import Registration
 
 TEXTS = {
@@ -144,7 +145,7 @@ class EvaluationDemo:
                 start = self.levels.get((question.code, person.pk), _clip(rng.gauss(2.6, 0.8)))
                 return _clip(start + rng.gauss(0.7, 0.7))
             if survey.phase == Survey.Phase.ORGANISATION:
-                return _clip(rng.gauss(2.6 + 0.12 * min(trained or 0, 12), 0.7))
+                return _clip(rng.gauss(2.2 + 0.3 * (trained or 0), 0.6))
             return _clip(rng.gauss(4.0, 0.8))
         if question.kind == Question.Kind.SINGLE:
             return [rng.choices([c["value"] for c in question.choices], weights=[6, 3, 1])[0]]
@@ -159,17 +160,13 @@ class EvaluationDemo:
         return None
 
     def _managers(self) -> int:
-        """One person per workplace answers for the unit, as its manager would."""
-        trained = Counter(
-            Person.objects.with_scopes_disabled()
-            .filter(
-                registrations__status=Registration.Status.ATTENDED,
-                registrations__session__course__programme=self.programme,
-                workplace__isnull=False,
-            )
-            .distinct()
-            .values_list("workplace_id", flat=True)
-        )
+        """One person per workplace answers for the unit, as its manager would; how much
+        change they see follows the unit's training hours per member of staff."""
+        hours: Counter = Counter()
+        for fact in person_facts(Scope(programme=self.programme)):
+            if fact.workplace_id:
+                hours[fact.workplace_id] += fact.hours
+        staff: Counter = Counter()
         managers = {}
         for person in (
             Person.objects.with_scopes_disabled()
@@ -181,9 +178,11 @@ class EvaluationDemo:
             .select_related("staff_category")
             .order_by("id")
         ):
+            staff[person.workplace_id] += 1
             managers.setdefault(person.workplace_id, person)
         survey = self._survey("organisation", Survey.Mode.PSEUDONYMOUS, self.programme.ends)
         made = 0
         for workplace_id, person in managers.items():
-            made += self._answer(survey, [person], 0.65, trained=trained[workplace_id])
+            per_head = hours[workplace_id] / staff[workplace_id]
+            made += self._answer(survey, [person], 0.65, trained=per_head)
         return made

@@ -8,6 +8,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
@@ -214,7 +215,8 @@ def breakdown_labels() -> dict[str, dict]:
 
 # Organisational impact --------------------------------------------------------------------
 
-BANDS = ((0, 4, "0–4"), (5, 9, "5–9"), (10, 10**9, "10+"))
+# Units are split into this many equal groups by training hours per member of staff.
+GROUPS = 3
 
 
 @dataclass(frozen=True)
@@ -224,61 +226,78 @@ class ImpactRow:
     participants: int | str
     hours: int | str
     managers: int
-    means: dict[str, float | None]
+    means: list[float | None]
 
 
-def organisational_impact(survey: Survey) -> list[ImpactRow]:
-    """The managers' answers beside the training their units received: workplaces grouped by
-    how many of their staff took part, so that no single unit (or manager) can be picked out."""
+@dataclass(frozen=True)
+class Impact:
+    questions: list[Question]
+    rows: list[ImpactRow]
+
+
+def organisational_impact(survey: Survey) -> Impact:
+    """The managers' answers beside the training their units received: the answering units in
+    three equal groups by training hours per member of staff (least, middle, most), so that
+    the link can be seen and no single unit (or manager) can be picked out."""
+    from grannar.people.models import Person
+
     with scopes_disabled():
-        facts = [
-            f for f in person_facts(Scope(programme=survey.programme)) if not f.support_resource
-        ]
-        from grannar.people.models import Person
-
-        workplace_of = dict(
-            Person.objects.filter(pk__in=[f.person_id for f in facts]).values_list(
-                "pk", "workplace_id"
+        facts = person_facts(Scope(programme=survey.programme))
+        facts = [f for f in facts if not f.support_resource]
+        staff = Counter(
+            Person.objects.filter(workplace__isnull=False, support_resource=False).values_list(
+                "workplace_id", flat=True
             )
         )
     trained: Counter = Counter()
     hours: Counter = Counter()
     for fact in facts:
-        workplace = workplace_of.get(fact.person_id)
-        if workplace:
-            trained[workplace] += 1
-            hours[workplace] += fact.hours
+        if fact.workplace_id:
+            trained[fact.workplace_id] += 1
+            hours[fact.workplace_id] += fact.hours
     questions = list(
         Question.objects.filter(section__survey=survey, kind=Question.Kind.LIKERT).order_by(
             "section__order", "order"
         )
     )
-    answers = defaultdict(lambda: defaultdict(list))
-    for row in Answer.objects.filter(
-        response__survey=survey, question__in=questions, response__workplace__isnull=False
-    ).values("response__workplace_id", "question__code", "number"):
+    answers: dict = defaultdict(lambda: defaultdict(list))
+    respondents: Counter = Counter()
+    responses = Response.objects.filter(survey=survey, workplace__isnull=False)
+    for workplace_id in responses.values_list("workplace_id", flat=True):
+        respondents[workplace_id] += 1
+    for row in Answer.objects.filter(response__in=responses, question__in=questions).values(
+        "response__workplace_id", "question__code", "number"
+    ):
         answers[row["response__workplace_id"]][row["question__code"]].append(float(row["number"]))
+    intensity = {w: hours[w] / max(staff[w], 1) for w in respondents}
+    ranked = sorted(respondents, key=lambda w: (intensity[w], w))
     rows = []
-    for low, high, label in BANDS:
-        units = [w for w in answers if low <= trained[w] <= high]
-        managers = sum(len(next(iter(answers[w].values()), [])) for w in units)
+    for part in range(GROUPS):
+        units = ranked[part * len(ranked) // GROUPS : (part + 1) * len(ranked) // GROUPS]
+        if not units:
+            continue
+        managers = sum(respondents[w] for w in units)
         shown = managers >= THRESHOLD
-        means = {}
-        for question in questions:
-            values = [v for w in units for v in answers[w].get(question.code, [])]
-            means[question.code] = round(statistics.fmean(values), 2) if shown and values else None
         participants = sum(trained[w] for w in units)
+        low, high = intensity[units[0]], intensity[units[-1]]
         rows.append(
             ImpactRow(
-                band=label,
+                band=f"{formats.number_format(low, 1)}–{formats.number_format(high, 1)}",
                 workplaces=len(units),
-                participants=participants if shown else PRIMARY,
-                hours=sum(hours[w] for w in units) if shown else PRIMARY,
+                participants=participants if shown or not participants else PRIMARY,
+                hours=sum(hours[w] for w in units) if shown or not participants else PRIMARY,
                 managers=managers,
-                means=means,
+                means=[
+                    _mean([v for w in units for v in answers[w].get(q.code, [])], shown)
+                    for q in questions
+                ],
             )
         )
-    return rows
+    return Impact(questions=questions, rows=rows)
+
+
+def _mean(values: list[float], shown: bool) -> float | None:
+    return round(statistics.fmean(values), 2) if shown and values else None
 
 
 def evaluation_summary(programme) -> dict:

@@ -137,6 +137,7 @@ class PersonFacts:
     person_id: int
     support_resource: bool
     municipality: str
+    workplace_id: int | None
     staff_category_id: int | None
     staff_category: str
     sector: str
@@ -158,6 +159,7 @@ def person_facts(scope: Scope) -> list[PersonFacts]:
                 "person_id",
                 "person__support_resource",
                 "person__municipality__code",
+                "person__workplace_id",
                 "person__staff_category_id",
                 "person__staff_category__code",
                 "person__staff_category__sector__code",
@@ -181,6 +183,7 @@ def person_facts(scope: Scope) -> list[PersonFacts]:
                     person_id=row["person_id"],
                     support_resource=row["person__support_resource"],
                     municipality=row["person__municipality__code"],
+                    workplace_id=row["person__workplace_id"],
                     staff_category_id=row["person__staff_category_id"],
                     staff_category=row["person__staff_category__code"] or UNKNOWN,
                     sector=row["person__staff_category__sector__code"] or UNKNOWN,

@@ -169,3 +169,47 @@ def test_final_report_has_an_evaluation_chapter_with_charts(before_after, tmp_pa
     assert "Kompetens efter utbildningen" in chapter
     assert "<svg" in chapter
     assert "+2.14" in chapter
+
+
+def _units(world, count, django_capture_on_commit_callbacks):
+    """`count` units; unit i has i trained staff besides its manager, whose answer is 1 + i // 5."""
+    import datetime as dt
+
+    from tests.factories import make_person, make_workplace
+    from tests.reporting.builders import attend, held
+
+    survey = open_survey(world, "organisation", "pseudonymous")
+    session = held(world["programme"], on=dt.date(2025, 4, 7))
+    managers = []
+    for i in range(count):
+        workplace = make_workplace(municipality=world["own"])
+        for _ in range(i):
+            attend(make_person(municipality=world["own"], workplace=workplace), session)
+        managers.append(make_person(municipality=world["own"], workplace=workplace))
+    tokens = invite(survey, managers, world, django_capture_on_commit_callbacks)
+    for i, token in enumerate(tokens):
+        response_submit(token=token, answers={"practice": 1 + i // 5, "routines": "yes"})
+    return survey
+
+
+def test_organisational_impact_shows_change_beside_training(
+    world, no_scope, django_capture_on_commit_callbacks
+):
+    from grannar.evaluation.analysis import organisational_impact
+
+    impact = organisational_impact(_units(world, 15, django_capture_on_commit_callbacks))
+    assert [row.managers for row in impact.rows] == [5, 5, 5]
+    practice = [q.code for q in impact.questions].index("practice")
+    assert [row.means[practice] for row in impact.rows] == [1.0, 2.0, 3.0]
+    assert [row.participants for row in impact.rows] == [10, 35, 60]
+
+
+def test_organisational_impact_hides_groups_under_five(
+    world, no_scope, django_capture_on_commit_callbacks
+):
+    from grannar.evaluation.analysis import organisational_impact
+
+    impact = organisational_impact(_units(world, 6, django_capture_on_commit_callbacks))
+    assert all(row.managers < 5 for row in impact.rows)
+    assert all(mean is None for row in impact.rows for mean in row.means)
+    assert {row.participants for row in impact.rows} <= {"<5", 0}
