@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from grannar.evaluation.models import Answer, Invitation, Question, Response, Survey
-from grannar.evaluation.services import pseudonym, survey_create_from_template, token_hash
+from grannar.evaluation.services import new_response, survey_create_from_template, token_hash
 from grannar.people.models import Person
 from grannar.programmes.models import Programme
 from grannar.reporting.counting import Scope, person_facts
@@ -93,27 +93,7 @@ class EvaluationDemo:
             )
             if not answers_now:
                 continue
-            category = person.staff_category
-            response = Response(
-                survey=survey,
-                person=person if survey.mode == Survey.Mode.NAMED else None,
-                pseudonym=(
-                    pseudonym(
-                        programme_id=survey.programme_id,
-                        series=survey.series or f"survey-{survey.pk}",
-                        person_id=person.pk,
-                    )
-                    if survey.mode == Survey.Mode.PSEUDONYMOUS
-                    else ""
-                ),
-                municipality_id=person.municipality_id,
-                staff_category=category,
-                sector_id=category.sector_id if category else None,
-                workplace_id=(
-                    person.workplace_id if survey.phase == Survey.Phase.ORGANISATION else None
-                ),
-                submitted=self.programme.ends,
-            )
+            response = new_response(survey=survey, person=person, on=self.programme.ends)
             responses.append(response)
             for question in questions:
                 value = self._value(survey, question, person, trained)

@@ -178,6 +178,31 @@ def check_answerable(invitation: Invitation) -> None:
         raise SurveyError(_("The survey has closed."))
 
 
+def new_response(*, survey: Survey, person: Person, on) -> Response:
+    """An unsaved response of `person`, keeping only what the survey's mode allows: the person
+    (named), a pseudonym (pseudonymous) or nothing (anonymous); the respondent's municipality,
+    category and sector for breakdowns; the workplace only for the managers' survey."""
+    category = person.staff_category
+    return Response(
+        survey=survey,
+        person=person if survey.mode == Survey.Mode.NAMED else None,
+        pseudonym=(
+            pseudonym(
+                programme_id=survey.programme_id,
+                series=survey.series or f"survey-{survey.pk}",
+                person_id=person.pk,
+            )
+            if survey.mode == Survey.Mode.PSEUDONYMOUS
+            else ""
+        ),
+        municipality_id=person.municipality_id,
+        staff_category=category,
+        sector_id=category.sector_id if category else None,
+        workplace_id=person.workplace_id if survey.phase == Survey.Phase.ORGANISATION else None,
+        submitted=on,
+    )
+
+
 def response_submit(*, token: str, answers: dict[str, object]) -> Response:
     """Store one answer per link. What identity is kept depends on the survey's mode."""
     with transaction.atomic():
@@ -188,27 +213,8 @@ def response_submit(*, token: str, answers: dict[str, object]) -> Response:
         check_answerable(invitation)
         survey = invitation.survey
         person: Person = invitation.person
-        category = person.staff_category
-        response = Response.objects.create(
-            survey=survey,
-            person=person if survey.mode == Survey.Mode.NAMED else None,
-            pseudonym=(
-                pseudonym(
-                    programme_id=survey.programme_id,
-                    series=survey.series or f"survey-{survey.pk}",
-                    person_id=person.pk,
-                )
-                if survey.mode == Survey.Mode.PSEUDONYMOUS
-                else ""
-            ),
-            municipality_id=person.municipality_id,
-            staff_category=category,
-            sector_id=category.sector_id if category else None,
-            workplace_id=(
-                person.workplace_id if survey.phase == Survey.Phase.ORGANISATION else None
-            ),
-            submitted=timezone.localdate(),
-        )
+        response = new_response(survey=survey, person=person, on=timezone.localdate())
+        response.save()
         questions = {q.code: q for q in Question.objects.filter(section__survey=survey)}
         rows = []
         for code, value in answers.items():
