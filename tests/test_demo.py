@@ -120,6 +120,14 @@ def test_demo_command_without_scale_loads_the_region_demo(capsys):
     assert summary["attainment"] > 1.5
     assert summary["sessions_held"] > 100
     assert sum(summary["by_municipality"].values()) == summary["participants"]
+    # Every survey template has answers, and the competence rose between before and after.
+    from grannar.evaluation.analysis import evaluation_summary
+    from grannar.evaluation.templates import TEMPLATES
+
+    surveys = evaluation_summary(Programme.objects.get(code="nya-grannar"))["surveys"]
+    assert {s["phase"] for s in surveys if s["responses"] >= 30} == set(TEMPLATES)
+    after = next(s for s in surveys if s["phase"] == "after")
+    assert all(q["paired_change"]["ci95"][0] > 0 for q in after["likert"])
 
 
 def test_national_programme_file_is_valid_and_synthetic():

@@ -51,19 +51,40 @@ class QuestionForm(forms.ModelForm):
         help_text=_("One per line: value | Swedish | English. Only for choice questions."),
     )
 
+    section = forms.ModelChoiceField(
+        label=_("Section"), queryset=None, required=False, empty_label=_("A new section")
+    )
+    new_section = forms.CharField(label=_("New section (Swedish)"), required=False, max_length=200)
+    new_section_en = forms.CharField(
+        label=_("New section (English)"), required=False, max_length=200
+    )
+
     class Meta:
         model = Question
-        fields = ["code", "kind", "text", "text_en", "required"]
+        fields = ["section", "code", "kind", "text", "text_en", "required"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, survey, **kwargs):
         super().__init__(*args, **kwargs)
+        self.survey = survey
+        self.fields["section"].queryset = survey.sections.all()
+        if not self.instance.pk:
+            self.initial.setdefault("section", survey.sections.order_by("-order").first())
         if self.instance.pk and self.instance.choices:
             self.initial["choices_text"] = "\n".join(
                 f"{c['value']} | {c['sv']} | {c.get('en', '')}" for c in self.instance.choices
             )
 
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        taken = Question.objects.filter(section__survey=self.survey, code=code)
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise ValidationError(_("Another question in this survey has that code."))
+        return code
+
     def clean(self):
         data = super().clean()
+        if not data.get("section") and not (data.get("new_section") or "").strip():
+            self.add_error("new_section", _("Choose a section or name a new one."))
         kind = data.get("kind")
         lines = [line for line in (data.get("choices_text") or "").splitlines() if line.strip()]
         choices = []

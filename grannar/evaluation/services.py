@@ -112,19 +112,29 @@ def survey_set_status(*, survey: Survey, status: str, by) -> Survey:
     return survey
 
 
-def question_save(*, form, section: Section, by) -> Question:
-    """Add or change a question (validated by QuestionForm)."""
+def question_save(*, form, by) -> Question:
+    """Add or change a question (validated by QuestionForm), in a chosen or a new section."""
+    survey = form.survey
     with transaction.atomic():
         question = form.save(commit=False)
-        question.section = section
-        if question.order is None or not question.pk:
+        section = form.cleaned_data["section"]
+        if section is None:
+            last = survey.sections.order_by("-order").first()
+            section = Section.objects.create(
+                survey=survey,
+                order=(last.order + 1) if last else 0,
+                title=form.cleaned_data["new_section"].strip(),
+                title_en=form.cleaned_data["new_section_en"].strip(),
+            )
+        if not question.pk or question.section_id != section.pk:
             last = section.questions.order_by("-order").first()
             question.order = (last.order + 1) if last else 0
+        question.section = section
         question.save()
         log_action(
             action="evaluation.question.saved",
             actor=by,
-            target=section.survey,
+            target=survey,
             data={"question": question.code},
         )
     return question

@@ -8,7 +8,7 @@ from django_scopes import scopes_disabled
 from grannar.core.permissions import role_required
 from grannar.evaluation import analysis, exports, selectors
 from grannar.evaluation.forms import AnswerForm, InviteForm, QuestionForm, SurveyCreateForm
-from grannar.evaluation.models import Question, Section, Survey
+from grannar.evaluation.models import Question, Survey
 from grannar.evaluation.services import (
     SurveyError,
     access_invitation,
@@ -77,10 +77,9 @@ def survey_create_view(request, code: str):
 @require_http_methods(["GET", "POST"])
 def survey_view(request, pk: int):
     survey = access_survey(request.user, pk)
-    section = survey.sections.first() or Section.objects.create(survey=survey, title=survey.title)
-    form = QuestionForm(request.POST or None)
+    form = QuestionForm(request.POST or None, survey=survey)
     if request.method == "POST" and form.is_valid():
-        question_save(form=form, section=section, by=request.user)
+        question_save(form=form, by=request.user)
         messages.success(request, _("The question has been added."))
         return redirect("evaluation:survey", pk=survey.pk)
     return render(
@@ -105,9 +104,9 @@ def question_edit_view(request, pk: int):
         pk=pk,
         section__survey__programme__in=programme_list_for(request.user),
     )
-    form = QuestionForm(request.POST or None, instance=question)
+    form = QuestionForm(request.POST or None, instance=question, survey=question.section.survey)
     if request.method == "POST" and form.is_valid():
-        question_save(form=form, section=question.section, by=request.user)
+        question_save(form=form, by=request.user)
         messages.success(request, _("The question has been saved."))
         return redirect("evaluation:survey", pk=question.section.survey_id)
     return render(

@@ -62,6 +62,8 @@ def test_admin_builds_opens_and_invites(world, no_scope, client, staff):
     added = client.post(
         f"/evaluation/{survey.pk}/",
         {
+            "new_section": "Tid",
+            "new_section_en": "Time",
             "code": "tid",
             "kind": "single",
             "text": "Hur mycket tid fick du?",
@@ -72,6 +74,15 @@ def test_admin_builds_opens_and_invites(world, no_scope, client, staff):
     assert added.status_code == 302
     question = Question.objects.get(code="tid")
     assert question.localized_choices() == [("lite", "Lite"), ("mycket", "Mycket")]
+    assert (question.section.title, question.section.title_en) == ("Tid", "Time")
+    assert question.section.order == 1  # after the template's section
+    same_code = client.post(
+        f"/evaluation/{survey.pk}/",
+        {"section": question.section.pk, "code": "tid", "kind": "text", "text": "Igen?"},
+    )
+    assert same_code.status_code == 400
+    assert "En annan fråga i enkäten har den koden." in same_code.content.decode()
+    assert Question.objects.filter(code="tid").count() == 1
     client.post(f"/evaluation/{survey.pk}/status/", {"status": "open"})
     session = held(world["programme"], on=__import__("datetime").date(2025, 3, 3))
     for person in staff[:4]:
@@ -90,7 +101,13 @@ def test_question_form_refuses_a_choice_question_without_choices(world, no_scope
     sign_in(client, world["users"]["admin"])
     response = client.post(
         f"/evaluation/{survey.pk}/",
-        {"code": "x", "kind": "multiple", "text": "Vad?", "choices_text": "bara | En"},
+        {
+            "section": survey.sections.first().pk,
+            "code": "x",
+            "kind": "multiple",
+            "text": "Vad?",
+            "choices_text": "bara | En",
+        },
     )
     assert response.status_code == 400
     assert "minst två alternativ" in response.content.decode()
