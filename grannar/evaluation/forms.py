@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from grannar.evaluation.models import Question, Survey
+from grannar.evaluation.models import Question, Survey, localized
 from grannar.evaluation.templates import NO_CHILD_DATA, TEMPLATES
 
 TEMPLATE_LABELS = {
@@ -133,7 +133,6 @@ class AnswerForm(forms.Form):
 
     def __init__(self, *args, questions, **kwargs):
         super().__init__(*args, **kwargs)
-        self.sections = []
         for question in questions:
             self.fields[question.code] = self._field(question)
             self.fields[question.code].section = question.section
@@ -163,20 +162,6 @@ class AnswerForm(forms.Form):
         return forms.CharField(
             widget=forms.Textarea(attrs={"rows": 4}),
             max_length=4000,
-            help_text=NO_CHILD_DATA["en"] if _is_english() else NO_CHILD_DATA["sv"],
+            help_text=localized(NO_CHILD_DATA["sv"], NO_CHILD_DATA["en"]),
             **common,
         )
-
-
-def _is_english() -> bool:
-    from django.utils.translation import get_language
-
-    return get_language() == "en"
-
-
-def check_emails(raw: str) -> list[str]:
-    emails = [line.strip().lower() for line in raw.splitlines() if line.strip()]
-    for email in emails:
-        if "@" not in email:
-            raise ValidationError(_("%(value)s is not an e-mail address.") % {"value": email})
-    return emails

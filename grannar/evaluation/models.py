@@ -17,6 +17,11 @@ from grannar.people.models import Person, Workplace
 from grannar.programmes.models import Municipality, Programme, Sector, StaffCategory, SubGoal
 
 
+def localized(swedish: str, english: str) -> str:
+    """The English wording for who chose English, where there is one; otherwise Swedish."""
+    return english if english and get_language() == "en" else swedish
+
+
 class Survey(models.Model):
     """An enkät: for a programme, optionally about one course or session."""
 
@@ -67,7 +72,7 @@ class Survey(models.Model):
 
     @property
     def localized_title(self) -> str:
-        return self.title_en if get_language() == "en" and self.title_en else self.title
+        return localized(self.title, self.title_en)
 
 
 class Section(models.Model):
@@ -84,7 +89,7 @@ class Section(models.Model):
 
     @property
     def localized_title(self) -> str:
-        return self.title_en if get_language() == "en" and self.title_en else self.title
+        return localized(self.title, self.title_en)
 
 
 class Question(models.Model):
@@ -121,15 +126,14 @@ class Question(models.Model):
 
     @property
     def localized_text(self) -> str:
-        return self.text_en if get_language() == "en" and self.text_en else self.text
+        return localized(self.text, self.text_en)
 
     def localized_choices(self) -> list[tuple[str, str]]:
-        english = get_language() == "en"
-        return [(c["value"], (c.get("en") if english else None) or c["sv"]) for c in self.choices]
+        return [(c["value"], localized(c["sv"], c.get("en", ""))) for c in self.choices]
 
     def scale_label(self, end: str) -> str:
         label = self.scale_labels.get(end) or {}
-        return (label.get("en") if get_language() == "en" else None) or label.get("sv", "")
+        return localized(label.get("sv", ""), label.get("en", ""))
 
 
 def new_token() -> str:

@@ -43,11 +43,10 @@ def _bytes(book: Workbook) -> bytes:
     return buffer.getvalue()
 
 
-def _months(programme: Programme, *, participants_only: bool = True):
-    """Attended registrations per person and month (local time): sessions and whole hours."""
-    rows = attended_registrations(Scope(programme=programme))
-    if participants_only:
-        rows = rows.filter(person__support_resource=False)
+def _months(programme: Programme):
+    """Participants' attended registrations per person and month (local time): sessions and
+    whole hours."""
+    rows = attended_registrations(Scope(programme=programme)).filter(person__support_resource=False)
     return (
         rows.annotate(month=TruncMonth("session__starts"))
         .values("person_id", "month")
