@@ -144,11 +144,12 @@ def measure(repeat: int) -> dict:
     from django.utils import translation
     from django_scopes import scopes_disabled
 
-    from grannar.demo import DEMO_DOMAIN
+    from grannar.demo.people import DEMO_DOMAIN
     from grannar.people.models import User
     from grannar.programmes.models import Programme
     from grannar.reporting import reports
-    from grannar.reporting.counting import Scope, figures
+    from grannar.reporting.counting import figures
+    from grannar.training.facts import Scope
 
     translation.activate("sv")
     with scopes_disabled():

@@ -1,13 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from grannar.core import views as core_views
 from grannar.evaluation import views as evaluation_views
 from grannar.people.forms import LoginForm
+from grannar.site import views as site_views
 from grannar.training import views as training_views
 
 urlpatterns = [
-    path("healthz", core_views.healthz, name="healthz"),
+    path("healthz", site_views.healthz, name="healthz"),
     path(
         "login/",
         auth_views.LoginView.as_view(
@@ -16,7 +16,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/setlang/", core_views.language_view, name="set_language"),
+    path("i18n/setlang/", site_views.language_view, name="set_language"),
     path("account/", include("grannar.people.account_urls")),
     path("people/", include("grannar.people.urls")),
     path("programmes/", include("grannar.programmes.urls")),
@@ -25,5 +25,5 @@ urlpatterns = [
     path("evaluation/", include("grannar.evaluation.urls")),
     path("s/<str:token>/", evaluation_views.survey_answer_view, name="survey_answer"),
     path("verify/<str:code>/", training_views.certificate_verify_view, name="certificate_verify"),
-    path("", include("grannar.core.urls")),
+    path("", include("grannar.site.urls")),
 ]

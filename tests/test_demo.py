@@ -6,7 +6,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from grannar.demo import DemoBuilder, demo_fingerprint, demo_load, national_programme_text
+from grannar.demo import demo_load
+from grannar.demo.people import DemoBuilder, demo_fingerprint
+from grannar.demo.programmes import national_programme_text
 from grannar.people.checks import check_personnummer
 from grannar.people.models import Person, Role, User, Workplace
 from grannar.programmes.loader import parse_programme_file
@@ -145,7 +147,8 @@ def test_national_scale():
         assert Person.objects.filter(municipality__code__gte="3001").count() >= 100_000
     from django.conf import settings
 
-    from grannar.reporting.counting import Scope, figures
+    from grannar.reporting.counting import figures
+    from grannar.training.facts import Scope
     from grannar.training.models import Attendance
 
     attended = Attendance.objects.filter(registration__session__course__programme=result.programme)
@@ -158,7 +161,7 @@ def test_national_scale():
 def test_demo_accounts_with_two_factor_share_the_printed_key(capsys):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from grannar.demo import DEMO_TOTP_KEY, demo_totp_secret
+    from grannar.demo.people import DEMO_TOTP_KEY, demo_totp_secret
     from grannar.people.two_factor import totp_code
 
     demo_load(scale="small")

@@ -24,7 +24,7 @@ def reachable_pages(client, world, role: str) -> dict[str, str]:
     pages: dict[str, str] = {}
     queue = list(urls)
     if role != "anonymous":
-        queue.append(reverse("core:start"))
+        queue.append(reverse("site:start"))
     while queue:
         url = queue.pop()
         if url in pages or url.startswith("/static/"):
@@ -36,7 +36,7 @@ def reachable_pages(client, world, role: str) -> dict[str, str]:
             continue  # a download (the final report as HTML), not a page of the site
         html = response.content.decode()
         pages[url] = html
-        if url == reverse("core:start"):
+        if url == reverse("site:start"):
             queue += [link for link in re.findall(r'href="(/[^"#]*)"', html) if link not in pages]
     return pages
 

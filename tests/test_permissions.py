@@ -127,21 +127,21 @@ TABLE: dict[str, Case] = {
     "login": Case(lambda w, t: reverse("login"), everyone(302, anonymous=200)),
     "logout": Case(lambda w, t: reverse("logout"), everyone(405)),
     "set_language": Case(lambda w, t: reverse("set_language"), everyone(405)),
-    "core:start": Case(lambda w, t: reverse("core:start"), SIGNED_IN),
+    "site:start": Case(lambda w, t: reverse("site:start"), SIGNED_IN),
     "programmes:overview": Case(
         lambda w, t: reverse("programmes:overview", args=[w["programme"].code]), SIGNED_IN
     ),
     "account:two_factor": Case(lambda w, t: reverse("account:two_factor"), everyone(302)),
     "account:two_factor_setup": Case(lambda w, t: reverse("account:two_factor_setup"), SIGNED_IN),
     "account:recovery_codes": Case(lambda w, t: reverse("account:recovery_codes"), SIGNED_IN),
-    "core:page": Case(lambda w, t: reverse("core:page", args=["tillganglighet"]), everyone(200)),
-    "core:page_edit": Case(
-        lambda w, t: reverse("core:page_edit", args=["personuppgifter"]), ADMINS
+    "site:page": Case(lambda w, t: reverse("site:page", args=["tillganglighet"]), everyone(200)),
+    "site:page_edit": Case(
+        lambda w, t: reverse("site:page_edit", args=["personuppgifter"]), ADMINS
     ),
-    "core:accessibility_report": Case(
-        lambda w, t: reverse("core:accessibility_report"), everyone(200)
+    "site:accessibility_report": Case(
+        lambda w, t: reverse("site:accessibility_report"), everyone(200)
     ),
-    "core:audit_log": Case(lambda w, t: reverse("core:audit_log"), ADMINS),
+    "site:audit_log": Case(lambda w, t: reverse("site:audit_log"), ADMINS),
     "training:catalogue": Case(lambda w, t: reverse("training:catalogue"), SIGNED_IN),
     "training:session": Case(session_url("training:session"), SIGNED_IN),
     "training:register": Case(session_url("training:register"), POST_ONLY),

@@ -17,7 +17,7 @@ PAGES = [
     ("coordinator", "people:list"),
     ("admin", "training:catalogue"),
     ("admin", "training:attestation_audit"),
-    ("admin", "core:audit_log"),
+    ("admin", "site:audit_log"),
     ("admin", "training:course_list"),
     ("participant", "training:my_registrations"),
 ]

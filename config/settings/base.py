@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "grannar.training",
     "grannar.evaluation",
     "grannar.reporting",
+    "grannar.site",
 ]
 
 MIDDLEWARE = [
@@ -73,7 +74,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "grannar.core.context_processors.navigation",
+                "grannar.site.context_processors.navigation",
             ],
         },
     }
@@ -103,7 +104,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "core:start"
+LOGIN_REDIRECT_URL = "site:start"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -57,8 +57,8 @@ TWO_FACTOR_EXEMPT = {
     "healthz",
     "account:two_factor",
     "account:two_factor_setup",
-    "core:page",
-    "core:accessibility_report",
+    "site:page",
+    "site:accessibility_report",
 }
 
 

@@ -12,9 +12,9 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
+from grannar.core.suppression import PRIMARY, THRESHOLD
 from grannar.evaluation.models import Answer, Invitation, Question, Response, Survey
-from grannar.reporting.counting import Scope, person_facts
-from grannar.reporting.suppression import PRIMARY, THRESHOLD
+from grannar.training.facts import Scope, person_facts
 
 # Two-sided 95 % critical values of Student's t for 1–30 degrees of freedom.
 T_975 = [

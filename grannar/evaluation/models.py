@@ -6,6 +6,7 @@ time); a pseudonymous response carries a keyed hash that links before, after and
 same person without saying who; only a named response points at the person.
 """
 
+import hashlib
 import secrets
 
 from django.db import models
@@ -138,6 +139,11 @@ class Question(models.Model):
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a one-time link's token: only its hash."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class Invitation(models.Model):

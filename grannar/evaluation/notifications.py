@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from django_tasks import task
 
 from grannar.core.tasks import send_email
-from grannar.evaluation.models import Invitation, Survey, new_token
+from grannar.evaluation.models import Invitation, Survey, new_token, token_hash
 
 
 def _language(person) -> str:
@@ -38,8 +38,6 @@ def send_invitation(*, invitation_id: int, token: str, reminder: bool = False) -
 @task()
 def send_survey_reminders(*, survey_id: int) -> int:
     """Remind everyone who has not answered yet, once, with a fresh link."""
-    from grannar.evaluation.services import token_hash
-
     survey = Survey.objects.filter(pk=survey_id, status=Survey.Status.OPEN).first()
     if survey is None or (survey.closes and survey.closes < timezone.now()):
         return 0

@@ -1,8 +1,6 @@
 """Changes to surveys, invitations and responses; each in one transaction, audited without
 saying who answered what."""
 
-import hashlib
-
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,7 +16,9 @@ from grannar.evaluation.models import (
     Section,
     Survey,
     new_token,
+    token_hash,
 )
+from grannar.evaluation.notifications import schedule_reminders, send_invitation
 from grannar.evaluation.templates import NO_CHILD_DATA, template_sections
 from grannar.people.models import Person
 
@@ -37,10 +37,6 @@ def pseudonym(*, programme_id: int, series: str, person_id: int) -> str:
         secret=settings.GRANNAR_PSEUDONYM_KEY,
         algorithm="sha256",
     ).hexdigest()
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def survey_create_from_template(
@@ -106,8 +102,6 @@ def survey_set_status(*, survey: Survey, status: str, by) -> Survey:
             action=f"evaluation.survey.{status}", actor=by, target=survey, data={"status": status}
         )
     if status == Survey.Status.OPEN:
-        from grannar.evaluation.notifications import schedule_reminders
-
         transaction.on_commit(lambda: schedule_reminders(survey))
     return survey
 
@@ -142,8 +136,6 @@ def question_save(*, form, by) -> Question:
 
 def invitations_create(*, survey: Survey, people, by) -> int:
     """Invite `people` (each once per survey) and e-mail them their link after commit."""
-    from grannar.evaluation.notifications import send_invitation
-
     if survey.status != Survey.Status.OPEN:
         raise SurveyError(_("Only an open survey can send invitations."))
     made = 0

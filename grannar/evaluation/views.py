@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_scopes import scopes_disabled
 
+from grannar.core import charts
 from grannar.core.permissions import role_required
 from grannar.evaluation import analysis, exports, selectors
 from grannar.evaluation.forms import AnswerForm, InviteForm, QuestionForm, SurveyCreateForm
@@ -21,7 +22,6 @@ from grannar.evaluation.services import (
 )
 from grannar.people.models import Role
 from grannar.programmes.selectors import programme_list_for
-from grannar.reporting import charts
 
 
 def access_survey(user, pk: int) -> Survey:

@@ -18,13 +18,8 @@ from grannar.core.audit import log_action
 from grannar.core.crypto import decrypt_text
 from grannar.people.models import Person
 from grannar.programmes.models import Programme
-from grannar.reporting.counting import (
-    Scope,
-    attended_registrations,
-    hourly_rates,
-    person_facts,
-    registration_hours,
-)
+from grannar.reporting.counting import hourly_rates
+from grannar.training.facts import Scope, attended_registrations, person_facts, registration_hours
 from grannar.training.models import MonthlyAttestation
 
 

@@ -10,12 +10,13 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from grannar.core import charts
+from grannar.core.suppression import PRIMARY, SECONDARY, THRESHOLD, suppress
 from grannar.programmes.models import Programme
-from grannar.reporting import charts
-from grannar.reporting.counting import Figures, Scope, figures, sek
+from grannar.reporting.counting import Figures, figures, sek
 from grannar.reporting.documents import Document
 from grannar.reporting.selectors import Labels, labels_for, sessions_held
-from grannar.reporting.suppression import PRIMARY, SECONDARY, THRESHOLD, suppress
+from grannar.training.facts import Scope
 
 Value = int | str
 

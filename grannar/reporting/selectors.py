@@ -6,8 +6,9 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
+from grannar.core.rules import AGE_BANDS
 from grannar.programmes.models import Municipality, Programme, Sector
-from grannar.reporting.counting import AGE_BANDS, Scope
+from grannar.training.facts import Scope
 from grannar.training.models import Registration, Session
 
 

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 
 from grannar.core.audit import log_action
 from grannar.core.pdf import render_pdf
+from grannar.core.rules import whole_hours
 from grannar.people.models import Person
 from grannar.programmes.models import Programme
-from grannar.reporting.counting import whole_hours
 from grannar.training.models import Certificate, MonthlyAttestation, Registration
 from grannar.training.selectors import attestable_months
 

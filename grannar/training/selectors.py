@@ -8,8 +8,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grannar.core.rules import whole_hours
 from grannar.people.models import Role, User
-from grannar.reporting.counting import whole_hours
 from grannar.training.models import Course, MonthlyAttestation, Registration, Session
 
 Status = Registration.Status

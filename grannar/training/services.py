@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from grannar.core.audit import log_action
 from grannar.people.models import Person, Role, User
-from grannar.training import notifications, seats
+from grannar.training import notifications, seats, waitlist
 from grannar.training.models import (
     Attendance,
     MonthlyAttestation,
@@ -70,7 +70,7 @@ def registration_create(*, session: Session, person: Person, by: User) -> Regist
                 "reservations_release_at", "reserved_free"
             )[0]
             if held[0] and seats.release_due_reservations(session_id=session.pk):
-                waitlist_promote(session_id=session.pk)
+                waitlist.waitlist_promote(session_id=session.pk)
                 held = (held[0], Session.objects.get(pk=session.pk).reserved_free)
             existing = (
                 Registration.objects.with_scopes_disabled()
@@ -162,7 +162,7 @@ def registration_cancel(*, registration: Registration, by: User) -> Registration
         )
         if held_seat:
             seats.free_seat(session_id=current.session_id, reservation_id=reservation_id)
-            waitlist_promote(session_id=current.session_id)
+            waitlist.waitlist_promote(session_id=current.session_id)
     return current
 
 
@@ -177,38 +177,6 @@ def waitlist_position(registration: Registration) -> int | None:
         + ahead.filter(queued=registration.queued, pk__lt=registration.pk).count()
         + 1
     )
-
-
-def waitlist_promote(*, session_id: int) -> list[Registration]:
-    """Give free seats to the waiting line in order of arrival; must run inside a transaction."""
-    seats.release_due_reservations(session_id=session_id)
-    promoted = []
-    line = (
-        Registration.objects.with_scopes_disabled()
-        .select_for_update()
-        .filter(session_id=session_id, status=Status.WAITLISTED)
-        .order_by("queued", "id")
-    )
-    for registration in line:
-        if not seats.has_free_seat(session_id=session_id):
-            break
-        claimed, reservation = seats.claim_seat(
-            session_id=session_id, municipality_id=registration.municipality_id
-        )
-        if not claimed:
-            continue
-        registration.status = Status.CONFIRMED
-        registration.reservation = reservation
-        registration.queued = None
-        registration.save(update_fields=["status", "reservation", "queued", "changed"])
-        log_action(
-            action="training.registration.promoted",
-            target=registration,
-            municipality_id=registration.municipality_id,
-        )
-        notifications.registration_promoted(registration)
-        promoted.append(registration)
-    return promoted
 
 
 def session_change_capacity(*, session: Session, capacity: int, by: User) -> Session:
@@ -231,7 +199,7 @@ def session_change_capacity(*, session: Session, capacity: int, by: User) -> Ses
             data={"from": old, "to": capacity},
         )
         if capacity > old:
-            waitlist_promote(session_id=current.pk)
+            waitlist.waitlist_promote(session_id=current.pk)
     return current
 
 
@@ -456,20 +424,6 @@ def session_cancel(*, session: Session, by: User) -> int:
             data={"registrations": len(registrations)},
         )
     return len(registrations)
-
-
-def reservations_release(*, session_id: int) -> int:
-    """Release a session's reserved seats if their time has come; promote the waiting line."""
-    with transaction.atomic():
-        opened = seats.release_due_reservations(session_id=session_id)
-        if opened:
-            waitlist_promote(session_id=session_id)
-            log_action(
-                action="training.reservation.released",
-                target=Session.objects.get(pk=session_id),
-                data={"seats": opened},
-            )
-    return opened
 
 
 def _schedule_release(session: Session) -> None:

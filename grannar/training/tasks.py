@@ -6,6 +6,7 @@ from django_tasks import task
 
 from grannar.training.imports import IMPORTS, ImportRefused
 from grannar.training.models import ImportJob
+from grannar.training.waitlist import reservations_release
 
 
 @task()
@@ -48,7 +49,5 @@ def run_import_job(*, job_id: int) -> str:
 @task()
 def release_reserved_seats(*, session_id: int) -> int:
     """At the release time, open reserved seats to everyone and serve the waiting line."""
-    from grannar.training.services import reservations_release  # services import this module
-
     with scopes_disabled():
         return reservations_release(session_id=session_id)

@@ -60,13 +60,13 @@ def test_audit_log_page_searches(client, world):
     log_action(action="people.person.changed", actor=admin, data={"fields": ["phone"]})
     log_action(action="programmes.programme.loaded")
     sign_in(client, admin)
-    response = client.get(reverse("core:audit_log"), {"action": "people.person"})
+    response = client.get(reverse("site:audit_log"), {"action": "people.person"})
     actions = {event.action for event in response.context["page"].object_list}
     assert actions == {"people.person.changed"}
-    response = client.get(reverse("core:audit_log"), {"actor": "ADMIN@test.example"})
+    response = client.get(reverse("site:audit_log"), {"actor": "ADMIN@test.example"})
     assert all(e.actor == admin for e in response.context["page"].object_list)
     assert response.context["page"].paginator.count >= 1
-    bad = client.get(reverse("core:audit_log"), {"since": "not-a-date"})
+    bad = client.get(reverse("site:audit_log"), {"since": "not-a-date"})
     assert bad.status_code == 200
     assert "since" in bad.context["form"].errors
     assert AuditEvent.objects.filter(action="core.audit_log.listed").exists()

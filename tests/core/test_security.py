@@ -75,7 +75,7 @@ def test_production_refuses_the_local_secret_key():
 
 
 @pytest.mark.parametrize(
-    "name", ["login", "people:create", "set_language", "core:accessibility_report"]
+    "name", ["login", "people:create", "set_language", "site:accessibility_report"]
 )
 def test_post_without_csrf_token_is_refused_in_swedish(world, name):
     client = Client(enforce_csrf_checks=True)
@@ -123,9 +123,9 @@ def test_session_expires_after_inactivity(client, world):
     assert settings.SESSION_SAVE_EVERY_REQUEST
     assert settings.SESSION_COOKIE_AGE <= 60 * 60
     sign_in(client, world["users"]["admin"])
-    assert client.get(reverse("core:start")).status_code == 200
+    assert client.get(reverse("site:start")).status_code == 200
     Session.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
-    response = client.get(reverse("core:start"))
+    response = client.get(reverse("site:start"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
@@ -150,12 +150,12 @@ def test_password_alone_does_not_open_pages_for_an_admin(client, world):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account:two_factor_setup"))
     # Pages every visitor may read stay open.
-    assert client.get(reverse("core:page", args=["personuppgifter"])).status_code == 200
+    assert client.get(reverse("site:page", args=["personuppgifter"])).status_code == 200
 
 
 def test_participant_needs_no_second_factor(client, world):
     password_login(client, "deltagare@test.example")
-    assert client.get(reverse("core:start")).status_code == 200
+    assert client.get(reverse("site:start")).status_code == 200
 
 
 def test_enrolment_verification_and_recovery_codes(client, world):

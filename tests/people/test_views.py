@@ -17,7 +17,7 @@ def test_login_with_email_in_any_case(client, world):
         {"username": "  SAMORDNARE@Test.Example ", "password": "correct horse battery"},
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("core:start")
+    assert response["Location"] == reverse("site:start")
 
 
 def test_login_refusal_says_so_in_swedish(client, world):
@@ -31,7 +31,7 @@ def test_login_refusal_says_so_in_swedish(client, world):
 def test_start_page_per_role(client, world):
     for role, heading in START_HEADINGS.items():
         sign_in(client, world["users"][role])
-        content = client.get(reverse("core:start")).content.decode()
+        content = client.get(reverse("site:start")).content.decode()
         assert heading in content, role
         for other_role, other_heading in START_HEADINGS.items():
             if other_role != role:
@@ -155,7 +155,7 @@ def test_edit_person_and_nothing_changed_message(client, world):
 def test_language_switch_to_english(client, world):
     sign_in(client, world["users"]["admin"])
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    content = client.get(reverse("core:start")).content.decode()
+    content = client.get(reverse("site:start")).content.decode()
     assert '<html lang="en">' in content
     assert "Programme administration" in content
     world["users"]["admin"].refresh_from_db()
@@ -164,6 +164,6 @@ def test_language_switch_to_english(client, world):
 
 def test_swedish_even_when_the_browser_prefers_english(client, world):
     sign_in(client, world["users"]["admin"])
-    response = client.get(reverse("core:start"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    response = client.get(reverse("site:start"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert '<html lang="sv">' in response.content.decode()
     assert response["Content-Language"] == "sv"

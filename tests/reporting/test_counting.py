@@ -7,17 +7,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from grannar.core.rules import age_band, gender_key, identity, whole_hours
 from grannar.people.models import Gender
 from grannar.programmes.models import ProgrammeCategory, StaffCategory
-from grannar.reporting.counting import (
-    Scope,
-    age_band,
-    figures,
-    gender_key,
-    identity,
-    person_facts,
-    whole_hours,
-)
+from grannar.reporting.counting import figures
+from grannar.training.facts import Scope, person_facts
 from grannar.training.models import Registration
 from tests.factories import make_person
 from tests.reporting.builders import attend, held

@@ -8,10 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from grannar.core.suppression import PRIMARY, SECONDARY, THRESHOLD, feasible_values, suppress
 from grannar.reporting.counting import Figures
 from grannar.reporting.reports import breakdowns, reached_points
 from grannar.reporting.selectors import Labels
-from grannar.reporting.suppression import PRIMARY, SECONDARY, THRESHOLD, feasible_values, suppress
 from tests.factories import make_person, sign_in
 from tests.reporting.builders import attend
 

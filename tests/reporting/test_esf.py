@@ -8,8 +8,9 @@ from openpyxl import load_workbook
 
 from grannar.core.crypto import encrypt_text
 from grannar.core.models import AuditEvent
-from grannar.reporting.counting import Scope, figures
+from grannar.reporting.counting import figures
 from grannar.reporting.esf import EXPORTS
+from grannar.training.facts import Scope
 from grannar.training.models import MonthlyAttestation
 from tests.factories import sign_in
 

@@ -12,8 +12,9 @@ from pypdf import PdfReader
 from grannar.core.models import AuditEvent
 from grannar.programmes.models import Municipality
 from grannar.programmes.services import programme_load
-from grannar.reporting.counting import Scope, figures
+from grannar.reporting.counting import figures
 from grannar.reporting.reports import final_report
+from grannar.training.facts import Scope
 from tests.factories import make_person, sign_in
 from tests.reporting.builders import attend, held
 

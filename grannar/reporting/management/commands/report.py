@@ -6,8 +6,8 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from grannar.core.audit import log_action
-from grannar.core.management.base import ProgrammeCommand
 from grannar.evaluation.analysis import evaluation_summary
+from grannar.programmes.management.base import ProgrammeCommand
 from grannar.reporting import reports
 
 FORMATS = {

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from grannar.core.management.base import ProgrammeCommand
+from grannar.programmes.management.base import ProgrammeCommand
 from grannar.training.imports import IMPORTS, ImportRefused
 
 

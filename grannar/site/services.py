@@ -1,11 +1,11 @@
-"""Changes owned by the core app: site pages and accessibility reports."""
+"""Changes owned by the site app: site pages and accessibility reports."""
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from grannar.core.audit import log_action
-from grannar.core.models import AccessibilityReport, SitePage
 from grannar.core.tasks import email_after_commit
+from grannar.site.models import AccessibilityReport, SitePage
 
 
 def site_page_save(*, slug: str, title: str, body: str, by) -> SitePage:
@@ -15,7 +15,7 @@ def site_page_save(*, slug: str, title: str, body: str, by) -> SitePage:
             slug=slug, defaults={"title": title, "body": body}
         )
         log_action(
-            action="core.site_page.created" if created else "core.site_page.changed",
+            action="site.site_page.created" if created else "site.site_page.changed",
             actor=by,
             target=page,
             data={"slug": slug},
@@ -31,7 +31,7 @@ def accessibility_report_create(
         report = AccessibilityReport.objects.create(
             description=description, page_url=page_url, reply_to=reply_to
         )
-        log_action(action="core.accessibility_report.received", target=report)
+        log_action(action="site.accessibility_report.received", target=report)
         email_after_commit(
             subject=_("Accessibility problem reported in Grannar"),
             body=_("Page: %(page)s\nReply to: %(reply)s\n\n%(text)s")

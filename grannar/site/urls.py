@@ -1,8 +1,8 @@
 from django.urls import path
 
-from grannar.core import views
+from grannar.site import views
 
-app_name = "core"
+app_name = "site"
 urlpatterns = [
     path("", views.start, name="start"),
     path("about/<slug:slug>/", views.page_view, name="page"),

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings, target
 from hypothesis import strategies as st
 
-from grannar.reporting.suppression import (
+from grannar.core.suppression import (
     PRIMARY,
     SECONDARY,
     THRESHOLD,

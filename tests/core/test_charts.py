@@ -10,7 +10,7 @@ import typst
 from django.utils import translation
 from django.utils.safestring import SafeString
 
-from grannar.reporting.charts import bar_chart, line_chart, nice_ticks
+from grannar.core.charts import bar_chart, line_chart, nice_ticks
 
 NS = "http://www.w3.org/2000/svg"
 SVG = {"svg": NS}

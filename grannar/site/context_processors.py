@@ -11,7 +11,7 @@ def navigation(request) -> dict:
         return {"nav_items": []}
     if user.requires_two_factor and not user.is_verified():
         return {"nav_items": []}
-    items = [(reverse("core:start"), _("Start"))]
+    items = [(reverse("site:start"), _("Start"))]
     programmes = list(programme_list_for(user))
     items += [(reverse("programmes:overview", args=[p.code]), p.name) for p in programmes]
     if user.is_superuser or user.has_role("admin", "auditor", "coordinator", "evaluator"):
@@ -33,7 +33,7 @@ def navigation(request) -> dict:
         items.append((reverse("training:attestation_audit"), _("Attestations")))
     if user.is_superuser or user.has_role("admin"):
         items.append((reverse("training:course_list"), _("Course administration")))
-        items.append((reverse("core:audit_log"), _("Audit log")))
+        items.append((reverse("site:audit_log"), _("Audit log")))
     path = request.path
     return {
         "nav_items": [

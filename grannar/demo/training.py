@@ -12,9 +12,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from grannar.core.rules import whole_hours
 from grannar.people.models import Person, User
 from grannar.programmes.models import Programme
-from grannar.reporting.counting import whole_hours
 from grannar.training.models import (
     Attendance,
     Course,

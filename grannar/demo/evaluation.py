@@ -9,11 +9,11 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from grannar.evaluation.models import Answer, Invitation, Question, Response, Survey
-from grannar.evaluation.services import new_response, survey_create_from_template, token_hash
+from grannar.evaluation.models import Answer, Invitation, Question, Response, Survey, token_hash
+from grannar.evaluation.services import new_response, survey_create_from_template
 from grannar.people.models import Person
 from grannar.programmes.models import Programme
-from grannar.reporting.counting import Scope, person_facts
+from grannar.training.facts import Scope, person_facts
 from grannar.training.models import Registration
 
 TEXTS = {

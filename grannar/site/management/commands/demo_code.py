@@ -3,7 +3,7 @@ from django.core.management.base import CommandError
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from grannar.core.management.base import AdminCommand
-from grannar.demo import DEMO_TOTP_KEY
+from grannar.demo.people import DEMO_TOTP_KEY
 from grannar.people.two_factor import totp_code
 
 

@@ -1,4 +1,4 @@
-"""Deterministic demo data: the same seed gives the same people, workplaces and accounts.
+"""Demo people, workplaces and accounts, from a seed: the same seed gives the same data.
 
 Nothing here knows a particular programme: shares, categories and names are drawn from a
 seeded generator over whatever the programme file defines.
@@ -10,29 +10,19 @@ import math
 import random
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
-from django.conf import settings
-from django.db import transaction
 from faker import Faker
 
-from grannar.core.audit import log_action
 from grannar.core.crypto import encrypt_text
-from grannar.demo_evaluation import EvaluationDemo
-from grannar.demo_training import TrainingDemo
 from grannar.people.models import Gender, Person, Role, User, Workplace
 from grannar.people.services import role_assign
 from grannar.people.two_factor import totp_device, totp_device_set
-from grannar.programmes.loader import parse_programme_file
 from grannar.programmes.models import Membership, Programme, ProgrammeCategory, Sector
-from grannar.programmes.services import programme_load, programme_load_file
 
 SEED = 2016
 # The demo accounts share one authenticator key, printed by `make run`; never in production.
 DEMO_TOTP_KEY = hashlib.sha1(b"grannar-demo-totp", usedforsecurity=False).hexdigest()
 DEMO_DOMAIN = "demo.example"
-NATIONAL_CODE = "nationell-demo"
-SCALES = ("small", "region", "national")
 
 _SECTOR_UNITS = {
     0: ["Socialtjänsten {}", "Individ- och familjeomsorgen {}", "Familjehemsenheten {}"],
@@ -239,77 +229,7 @@ class DemoBuilder:
         return Person.objects.with_scopes_disabled().count() - before
 
 
-def _ensure_reference_programme() -> Programme:
-    path = Path(settings.GRANNAR_REFERENCE_PROGRAMME)
-    code = programme_code_in(path)
-    programme = Programme.objects.filter(code=code).first()
-    return programme or programme_load_file(path=path).programme
-
-
-def programme_code_in(path: Path) -> str:
-    return parse_programme_file(path.read_text(encoding="utf-8")).programme["code"]
-
-
-def national_programme_text(*, seed: int = SEED, municipalities: int = 290) -> str:
-    """A programme file for a synthetic national programme (codes 3001+ are not real ones)."""
-    faker = Faker("sv_SE")
-    faker.seed_instance(f"{seed}-national")
-    names: list[str] = []
-    while len(names) < municipalities:
-        name = faker.city()
-        if name in names:
-            name = f"{name} {len(names)}"
-        names.append(name)
-    lines = [
-        "[programme]",
-        f'code = "{NATIONAL_CODE}"',
-        'name = "Nationell demo"',
-        'summary = "Syntetiskt program i nationell skala för prestandamätning"',
-        'owner = "Demo"',
-        "starts = 2024-01-01",
-        "ends = 2026-12-31",
-        "target_participants = 80000",
-        "",
-        "[cofinancing]",
-        "hourly_rate_sek = 300",
-    ]
-    for number, title in enumerate(["Bemötande", "Skolgång", "Samverkan"], start=1):
-        lines += ["[[subgoal]]", f"number = {number}", f'title = "{title}"']
-    sectors = [
-        ("socialtjanst", "Socialtjänst"),
-        ("boende", "Boende"),
-        ("skola", "Skola och elevhälsa"),
-        ("fritid", "Kultur och fritid"),
-    ]
-    for code, name in sectors:
-        lines += ["[[sector]]", f'code = "{code}"', f'name = "{name}"']
-    categories = [
-        ("socialsekreterare", "Socialsekreterare", "socialtjanst"),
-        ("boendepersonal", "Boendepersonal på HVB och stödboende", "boende"),
-        ("pedagogisk", "Pedagogisk personal", "skola"),
-        ("elevhalsa", "Elevhälsa", "skola"),
-        ("kultur-fritid", "Kultur- och fritidspersonal", "fritid"),
-    ]
-    for code, name, sector in categories:
-        lines += [
-            "[[staff_category]]",
-            f'code = "{code}"',
-            f'name = "{name}"',
-            f'sector = "{sector}"',
-        ]
-        if code == "socialsekreterare":
-            lines.append("hourly_rate_sek = 380")
-    for index, name in enumerate(names):
-        lines += [
-            "[[municipality]]",
-            f'name = "{name}"',
-            f'code = "{3001 + index}"',
-            "participates = true",
-        ]
-    return "\n".join(lines) + "\n"
-
-
-def _demo_accounts(programme: Programme, *, password: str) -> list[tuple[str, str]]:
+def demo_accounts(programme: Programme, *, password: str) -> list[tuple[str, str]]:
     """Create the demo accounts (idempotent); return (e-mail, what the account shows)."""
     accounts: list[tuple[str, str]] = []
 
@@ -358,55 +278,6 @@ def _demo_accounts(programme: Programme, *, password: str) -> list[tuple[str, st
     account(f"utvarderare@{DEMO_DOMAIN}", Role.EVALUATOR, "evaluator")
     account(f"revisor@{DEMO_DOMAIN}", Role.AUDITOR, "auditor")
     return accounts
-
-
-@dataclass
-class DemoResult:
-    programme: Programme
-    people_created: int
-    accounts: list[tuple[str, str]]
-
-
-def demo_load(*, scale: str = "region", password: str | None = None) -> DemoResult:
-    """Load the demo for `scale`; loading it again adds nothing."""
-    if scale not in SCALES:
-        raise ValueError(f"Unknown scale {scale!r}; choose one of {', '.join(SCALES)}.")
-    password = password or settings.GRANNAR_DEMO_PASSWORD
-    with transaction.atomic():
-        reference = _ensure_reference_programme()
-        if scale == "national":
-            programme = programme_load(text=national_programme_text()).programme
-            staff, supports = 100_000, 400
-        else:
-            programme = reference
-            planned = programme.reported_participants or programme.target_participants
-            staff = math.ceil(planned * 1.09)
-            supports = max(2, staff // 75)
-            if scale == "small":
-                staff, supports = staff // 10, max(2, supports // 4)
-        builder = DemoBuilder(programme, staff=staff, support_resources=supports, seed=SEED)
-        created = builder.write(*builder.plan())
-        accounts = _demo_accounts(reference, password=password)
-        if scale == "national":
-            # Nobody's own list should hold the national programme's thousands of sessions.
-            TrainingDemo(programme, seed=SEED, trainer=None, admin=None).load_at_scale(
-                attended=settings.GRANNAR_NATIONAL_ATTENDANCE
-            )
-        else:
-            TrainingDemo(
-                programme,
-                seed=SEED,
-                trainer=User.objects.filter(email=f"kursledare@{DEMO_DOMAIN}").first(),
-                admin=User.objects.filter(email=f"admin@{DEMO_DOMAIN}").first(),
-            ).load()
-            EvaluationDemo(programme, seed=SEED).load()
-        if created:
-            log_action(
-                action="core.demo.loaded",
-                target=programme,
-                data={"scale": scale, "people_created": created},
-            )
-    return DemoResult(programme=programme, people_created=created, accounts=accounts)
 
 
 def demo_fingerprint(programme: Programme) -> str:

@@ -10,13 +10,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.i18n import set_language
 
 from grannar.core.audit import log_action
-from grannar.core.forms import AccessibilityReportForm, AuditSearchForm, SitePageForm
+from grannar.core.forms import AuditSearchForm
 from grannar.core.pagination import paginate
 from grannar.core.permissions import role_required
-from grannar.core.selectors import audit_event_list, site_page, start_page_context
-from grannar.core.services import accessibility_report_create, site_page_save
+from grannar.core.selectors import audit_event_list
 from grannar.people.models import Role
 from grannar.people.selectors import programme_admin_emails
+from grannar.site.forms import AccessibilityReportForm, SitePageForm
+from grannar.site.selectors import site_page, start_page_context
+from grannar.site.services import accessibility_report_create, site_page_save
 
 
 @require_GET
@@ -45,7 +47,7 @@ def language_view(request):
 
 @login_required
 def start(request):
-    return render(request, "core/start.html", start_page_context(request.user))
+    return render(request, "site/start.html", start_page_context(request.user))
 
 
 @require_GET
@@ -54,7 +56,7 @@ def page_view(request, slug: str):
     can_edit = request.user.is_authenticated and (
         request.user.is_superuser or request.user.has_role(Role.ADMIN)
     )
-    return render(request, "core/page.html", {"page": page, "can_edit": can_edit})
+    return render(request, "site/page.html", {"page": page, "can_edit": can_edit})
 
 
 @role_required(Role.ADMIN)
@@ -70,8 +72,8 @@ def page_edit_view(request, slug: str):
             by=request.user,
         )
         messages.success(request, _("The page has been saved."))
-        return redirect("core:page", slug=slug)
-    return render(request, "core/page_edit.html", {"form": form, "page": page})
+        return redirect("site:page", slug=slug)
+    return render(request, "site/page_edit.html", {"form": form, "page": page})
 
 
 @require_http_methods(["GET", "POST"])
@@ -84,8 +86,8 @@ def accessibility_report_view(request):
         messages.success(
             request, _("Thank you. Your report has been sent to the programme's administration.")
         )
-        return redirect("core:page", slug="tillganglighet")
-    return render(request, "core/accessibility_report.html", {"form": form})
+        return redirect("site:page", slug="tillganglighet")
+    return render(request, "site/accessibility_report.html", {"form": form})
 
 
 @role_required(Role.ADMIN)
@@ -97,5 +99,5 @@ def audit_log_view(request):
     page, query_string = paginate(request, events)
     log_action(action="core.audit_log.listed", actor=request.user, data={"page": page.number})
     return render(
-        request, "core/audit_log.html", {"form": form, "page": page, "query_string": query_string}
+        request, "site/audit_log.html", {"form": form, "page": page, "query_string": query_string}
     )

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.management import call_command
 
 from grannar.core.management.base import AdminCommand
-from grannar.demo import DEMO_DOMAIN, demo_load, demo_totp_secret
+from grannar.demo import demo_load
+from grannar.demo.people import DEMO_DOMAIN, demo_totp_secret
 from grannar.people.models import User
 
 

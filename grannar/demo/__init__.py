@@ -1,0 +1,67 @@
+"""Deterministic demo data, one module per domain; `demo_load` puts them together."""
+
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from grannar.core.audit import log_action
+from grannar.demo.evaluation import EvaluationDemo
+from grannar.demo.people import DEMO_DOMAIN, SEED, DemoBuilder, demo_accounts
+from grannar.demo.programmes import ensure_reference_programme, national_programme_text
+from grannar.demo.training import TrainingDemo
+from grannar.people.models import User
+from grannar.programmes.models import Programme
+from grannar.programmes.services import programme_load
+
+SCALES = ("small", "region", "national")
+
+
+@dataclass
+class DemoResult:
+    programme: Programme
+    people_created: int
+    accounts: list[tuple[str, str]]
+
+
+def demo_load(*, scale: str = "region", password: str | None = None) -> DemoResult:
+    """Load the demo for `scale`; loading it again adds nothing."""
+    if scale not in SCALES:
+        raise ValueError(f"Unknown scale {scale!r}; choose one of {', '.join(SCALES)}.")
+    password = password or settings.GRANNAR_DEMO_PASSWORD
+    with transaction.atomic():
+        reference = ensure_reference_programme()
+        if scale == "national":
+            programme = programme_load(text=national_programme_text()).programme
+            staff, supports = 100_000, 400
+        else:
+            programme = reference
+            planned = programme.reported_participants or programme.target_participants
+            staff = math.ceil(planned * 1.09)
+            supports = max(2, staff // 75)
+            if scale == "small":
+                staff, supports = staff // 10, max(2, supports // 4)
+        builder = DemoBuilder(programme, staff=staff, support_resources=supports, seed=SEED)
+        created = builder.write(*builder.plan())
+        accounts = demo_accounts(reference, password=password)
+        if scale == "national":
+            # Nobody's own list should hold the national programme's thousands of sessions.
+            TrainingDemo(programme, seed=SEED, trainer=None, admin=None).load_at_scale(
+                attended=settings.GRANNAR_NATIONAL_ATTENDANCE
+            )
+        else:
+            TrainingDemo(
+                programme,
+                seed=SEED,
+                trainer=User.objects.filter(email=f"kursledare@{DEMO_DOMAIN}").first(),
+                admin=User.objects.filter(email=f"admin@{DEMO_DOMAIN}").first(),
+            ).load()
+            EvaluationDemo(programme, seed=SEED).load()
+        if created:
+            log_action(
+                action="core.demo.loaded",
+                target=programme,
+                data={"scale": scale, "people_created": created},
+            )
+    return DemoResult(programme=programme, people_created=created, accounts=accounts)

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class SiteConfig(AppConfig):
+    """The top of the house: start pages, health check, site pages, and the commands that run it."""
+
+    name = "grannar.site"
+    label = "site"
