@@ -3,7 +3,7 @@ import time
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_scopes import scopes_disabled
 
 from grannar.demo import demo_load
@@ -182,7 +182,7 @@ def test_demo_code_is_refused_when_demo_tools_are_off(settings):
     from django.core.management import CommandError
 
     settings.GRANNAR_DEMO_TOOLS = False
-    with pytest.raises(CommandError, match="switched off"):
+    with translation.override("sv"), pytest.raises(CommandError, match="avstängda"):
         call_command("demo_code")
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -158,13 +159,13 @@ def test_final_report_document_has_a_page_per_municipality_and_subgoal(populated
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["final", "--programme", "nya-grannar", "--format", "json"], "not json"),
-        (["summary", "--programme", "nya-grannar", "--format", "html"], "not html"),
-        (["summary", "--programme", "finns-inte", "--format", "json"], "No programme"),
+        (["final", "--programme", "nya-grannar", "--format", "json"], "inte som json"),
+        (["summary", "--programme", "nya-grannar", "--format", "html"], "inte som html"),
+        (["summary", "--programme", "finns-inte", "--format", "json"], "inget projekt"),
     ],
 )
 def test_command_refusals(programme, args, message):
-    with pytest.raises(CommandError, match=message):
+    with translation.override("sv"), pytest.raises(CommandError, match=message):
         call_command("report", *args)
 
 

@@ -271,7 +271,7 @@ def test_command_exit_status_and_messages(programme, tmp_path, capsys):
     bad.write_text(SESSIONS.replace("T1,trauma", ",trauma"), encoding="utf-8")
     with pytest.raises(CommandError, match="row 2, column session_code: required"):
         call_command("import", "sessions", "--programme", programme.code, str(bad))
-    with pytest.raises(CommandError, match="No programme"):
+    with translation.override("sv"), pytest.raises(CommandError, match="inget projekt"):
         call_command("import", "sessions", "--programme", "nope", str(good))
 
 

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from grannar.core.management.base import AdminCommand
 from grannar.programmes.loader import ProgrammeFileError
@@ -18,14 +19,26 @@ class Command(AdminCommand):
             result = programme_load_file(path=file)
         except ProgrammeFileError as error:
             problems = "\n".join(f"  {problem}" for problem in error.problems)
-            raise CommandError(f"{file}: not loaded, nothing was written.\n{problems}") from error
+            raise CommandError(
+                _("%(file)s: not loaded, nothing was written.") % {"file": file} + f"\n{problems}"
+            ) from error
         changes = result.changes
         if result.changed:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Loaded {result.programme.code}: {changes['created']} created, "
-                    f"{changes['updated']} updated, {changes['unchanged']} unchanged."
+                    _(
+                        "Loaded %(code)s: %(created)s created, %(updated)s updated, "
+                        "%(unchanged)s unchanged."
+                    )
+                    % {
+                        "code": result.programme.code,
+                        "created": changes["created"],
+                        "updated": changes["updated"],
+                        "unchanged": changes["unchanged"],
+                    }
                 )
             )
         else:
-            self.stdout.write(f"{result.programme.code} is up to date: nothing changed.")
+            self.stdout.write(
+                _("%(code)s is up to date: nothing changed.") % {"code": result.programme.code}
+            )

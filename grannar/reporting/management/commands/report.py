@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from grannar.core.audit import log_action
 from grannar.evaluation.analysis import evaluation_summary
@@ -33,7 +34,10 @@ class Command(ProgrammeCommand):
 
     def handle(self, *args, kind: str, programme: str, format: str, output, language, **options):
         if format not in FORMATS[kind]:
-            raise CommandError(f"report {kind} comes as {', '.join(FORMATS[kind])}, not {format}.")
+            raise CommandError(
+                _("report %(kind)s comes as %(formats)s, not %(format)s.")
+                % {"kind": kind, "formats": ", ".join(FORMATS[kind]), "format": format}
+            )
         subject = self.programme(programme)
         with translation.override(language):
             content = self._make(kind, format, subject)
@@ -47,7 +51,9 @@ class Command(ProgrammeCommand):
             output.write_bytes(data)
         except OSError as error:
             raise CommandError(f"{output}: {error}") from error
-        self.stderr.write(f"Wrote {output} ({len(data)} bytes).")
+        self.stderr.write(
+            _("Wrote %(file)s (%(size)s bytes).") % {"file": output, "size": len(data)}
+        )
 
     def _make(self, kind: str, format: str, programme) -> str | bytes:
         if kind == "evaluation":

@@ -1,3 +1,5 @@
+from django.utils.translation import gettext as _
+
 from grannar.core.management.base import AdminCommand
 from grannar.demo import SCALES, demo_load
 
@@ -15,6 +17,7 @@ class Command(AdminCommand):
         result = demo_load(scale=scale)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo ({scale}) for {result.programme.code}: {result.people_created} people added."
+                _("Demo (%(scale)s) for %(code)s: %(people)s people added.")
+                % {"scale": scale, "code": result.programme.code, "people": result.people_created}
             )
         )
