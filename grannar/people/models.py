@@ -76,6 +76,9 @@ class Person(models.Model):
         on_delete=models.SET_NULL,
         related_name="people",
     )
+    # A workplace named on an attendance list that is not in the register and cannot be
+    # created there (a support resource has no staff category, so no sector): kept as text.
+    workplace_name = models.CharField(_("workplace (as named)"), max_length=200, blank=True)
     staff_category = models.ForeignKey(
         StaffCategory,
         verbose_name=_("staff category"),

@@ -1,4 +1,5 @@
-"""Imports in the web interface: upload, preview of what would change, then a background run."""
+"""Imports in the web interface: upload, then a background preview of what would change and,
+once confirmed, a background run."""
 
 from django.contrib import messages
 from django.db import transaction
@@ -10,7 +11,7 @@ from grannar.core.audit import log_action
 from grannar.core.permissions import role_required
 from grannar.people.models import Role
 from grannar.training.forms import ImportConfirmForm, ImportUploadForm
-from grannar.training.imports import IMPORTS, ImportRefused
+from grannar.training.imports import change_lines
 from grannar.training.models import ImportJob
 from grannar.training.tasks import run_import_job
 
@@ -21,28 +22,23 @@ def import_upload_view(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        content = upload.read()
-        kind, programme = form.cleaned_data["kind"], form.cleaned_data["programme"]
-        try:
-            preview = IMPORTS[kind](
-                programme=programme,
+        # The request only stores the upload; the worker checks it (the preview).
+        with transaction.atomic():
+            job = ImportJob.objects.create(
+                kind=form.cleaned_data["kind"],
+                programme=form.cleaned_data["programme"],
                 filename=upload.name,
-                content=content,
-                dry_run=True,
-                skip_invalid=True,
+                content=upload.read(),
+                status=ImportJob.Status.PREVIEWING,
+                created_by=request.user,
             )
-            status = ImportJob.Status.PREVIEWED
-        except ImportRefused as refused:  # the header itself is wrong
-            preview, status = refused.report, ImportJob.Status.REFUSED
-        job = ImportJob.objects.create(
-            kind=kind,
-            programme=programme,
-            filename=upload.name,
-            content=content,
-            status=status,
-            preview=preview.as_dict(),
-            created_by=request.user,
-        )
+            log_action(
+                action="training.import.uploaded",
+                actor=request.user,
+                target=job,
+                data={"kind": job.kind},
+            )
+            transaction.on_commit(lambda: run_import_job.enqueue(job_id=job.pk))
         return redirect("training:import_status", pk=job.pk)
     jobs = ImportJob.objects.select_related("programme").defer("content")[:20]
     return render(request, "training/import/upload.html", {"form": form, "jobs": jobs})
@@ -76,6 +72,12 @@ def import_confirm_view(request, pk: int):
 @require_GET
 def import_status_view(request, pk: int):
     job = get_object_or_404(ImportJob.objects.select_related("programme").defer("content"), pk=pk)
-    context = {"job": job, "confirm_form": ImportConfirmForm()}
+    report = job.report or job.preview
+    context = {
+        "job": job,
+        "report": report,
+        "changes": change_lines(report.get("changes", {})),
+        "confirm_form": ImportConfirmForm(),
+    }
     template = "training/import/_status.html" if request.htmx else "training/import/status.html"
     return render(request, template, context)

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -41,6 +42,40 @@ ATTENDANCE_COLUMNS = [
     "municipality_code", "workplace", "staff_category", "support_resource", "status",
     "attended_hours",
 ]  # fmt: skip
+# Where each column is stored, so that a value longer than its field is a row problem.
+SESSION_LENGTHS = {
+    "session_code": (Session, "code"),
+    "course_code": (Course, "code"),
+    "course_title": (Course, "title"),
+    "location": (Session, "location"),
+}
+ATTENDANCE_LENGTHS = {
+    "email": (Person, "email"),
+    "first_name": (Person, "first_name"),
+    "last_name": (Person, "last_name"),
+    "workplace": (Workplace, "name"),
+}
+# The columns whose values every row of one course must share.
+COURSE_COLUMNS = ("course_title", "format", "subgoals")
+CHANGE_LABELS = {
+    "courses_created": gettext_lazy("courses created"),
+    "courses_updated": gettext_lazy("courses updated"),
+    "courses_unchanged": gettext_lazy("courses unchanged"),
+    "sessions_created": gettext_lazy("sessions created"),
+    "sessions_updated": gettext_lazy("sessions updated"),
+    "sessions_unchanged": gettext_lazy("sessions unchanged"),
+    "workplaces_created": gettext_lazy("workplaces created"),
+    "people_created": gettext_lazy("people created"),
+    "people_updated": gettext_lazy("people updated"),
+    "people_unchanged": gettext_lazy("people unchanged"),
+    "registrations_created": gettext_lazy("registrations created"),
+    "registrations_updated": gettext_lazy("registrations updated"),
+    "registrations_unchanged": gettext_lazy("registrations unchanged"),
+    "attendance_created": gettext_lazy("attendance recorded"),
+    "attendance_updated": gettext_lazy("attendance changed"),
+    "attendance_unchanged": gettext_lazy("attendance unchanged"),
+    "attendance_removed": gettext_lazy("attendance removed"),
+}
 YES = {"ja", "true", "1"}
 NO = {"nej", "false", "0", ""}
 STATUSES = {
@@ -83,8 +118,25 @@ class ImportReport:
         }
 
     def summary(self) -> str:
-        parts = [f"{key.replace('_', ' ')}: {count}" for key, count in sorted(self.changes.items())]
-        return ", ".join(parts) or _("nothing to import")
+        """The changes in words of the interface language; says so when nothing changed."""
+        parts = ", ".join(f"{label}: {count}" for label, count in change_lines(self.changes))
+        if not parts:
+            return _("nothing to import")
+        if not self.changed:
+            return _("nothing changed (%(details)s)") % {"details": parts}
+        return parts
+
+
+def change_lines(changes: dict) -> list[tuple[str, int]]:
+    """(label, count) for each kind of change, in the order of CHANGE_LABELS."""
+    order = list(CHANGE_LABELS)
+    return [
+        (str(CHANGE_LABELS.get(key, key)), count)
+        for key, count in sorted(
+            changes.items(), key=lambda item: order.index(item[0]) if item[0] in order else 99
+        )
+        if count
+    ]
 
 
 class _Problems:
@@ -104,6 +156,18 @@ class _Problems:
 
     def messages(self) -> list[str]:
         return [message for _row, message in sorted(self.items, key=lambda item: item[0])]
+
+
+def _check_lengths(number: int, row: dict, problems: _Problems, lengths: dict) -> None:
+    for column, (model, name) in lengths.items():
+        limit = model._meta.get_field(name).max_length
+        if len(row[column]) > limit:
+            problems.add(
+                number,
+                column,
+                _("at most %(limit)s characters (this has %(length)s)")
+                % {"limit": limit, "length": len(row[column])},
+            )
 
 
 class _Rollback(Exception):
@@ -216,9 +280,11 @@ def import_sessions(
         Session.objects.exclude(course__programme=programme).values_list("code", flat=True)
     )
     valid: dict[str, dict] = {}
+    first_of_course: dict[str, tuple[int, dict]] = {}
     for index, (number, row) in enumerate(rows, start=1):
         if on_row:
             on_row(index, len(rows))
+        _check_same_course(number, row, problems, first_of_course)
         parsed = _check_session_row(
             number, row, problems, formats, subgoals, municipalities, other_sessions
         )
@@ -230,8 +296,11 @@ def import_sessions(
         raise ImportRefused(report)
 
     def write():
+        courses: dict[str, Course] = {}
         for data in valid.values():
-            _write_session(programme, data, report)
+            if data["course_code"] not in courses:
+                courses[data["course_code"]] = _write_course(programme, data, report)
+            _write_session(courses[data["course_code"]], data, report)
         if report.changed and not dry_run:
             log_action(
                 action="training.import.sessions",
@@ -250,8 +319,33 @@ def _programme_municipalities(programme: Programme) -> dict[str, Municipality]:
     }
 
 
+def _course_values(row: dict) -> dict[str, Any]:
+    return {
+        "course_title": row["course_title"],
+        "format": row["format"].lower(),
+        "subgoals": {part.strip() for part in row["subgoals"].split(";") if part.strip()},
+    }
+
+
+def _check_same_course(number, row, problems, first_of_course) -> None:
+    """Every row of one course must give it the same title, format and sub-goals."""
+    if not row["course_code"]:
+        return
+    values = _course_values(row)
+    first = first_of_course.setdefault(row["course_code"], (number, values))
+    for column in COURSE_COLUMNS:
+        if values[column] != first[1][column]:
+            problems.add(
+                number,
+                column,
+                _("differs from row %(row)s for course %(course)s")
+                % {"row": first[0], "course": row["course_code"]},
+            )
+
+
 def _check_session_row(number, row, problems, formats, subgoals, municipalities, other_sessions):
     data: dict[str, Any] = {}
+    _check_lengths(number, row, problems, SESSION_LENGTHS)
     for name in ("session_code", "course_code", "course_title"):
         if not row[name]:
             problems.add(number, name, _("required"))
@@ -269,6 +363,8 @@ def _check_session_row(number, row, problems, formats, subgoals, municipalities,
             data["subgoals"].append(subgoals[int(part)])
         except (ValueError, KeyError):
             problems.add(number, "subgoals", _("unknown sub-goal %(number)s") % {"number": part})
+    if not row["subgoals"].replace(";", "").strip():
+        problems.add(number, "subgoals", _("a programme course must serve at least one sub-goal"))
     for name in ("starts", "ends"):
         try:
             data[name] = _datetime(row[name])
@@ -303,7 +399,11 @@ def _check_session_row(number, row, problems, formats, subgoals, municipalities,
     return data if number not in problems.bad_rows else None
 
 
-def _save_changes(obj, values: dict, report: ImportReport, name: str) -> None:
+def _save_changes(
+    obj, values: dict, report: ImportReport, name: str, changed_elsewhere: bool = False
+) -> None:
+    """Save what differs and count the object once as created, updated or unchanged;
+    `changed_elsewhere` counts it as updated for a change outside `values` (its relations)."""
     if obj.pk is None:
         for key, value in values.items():
             setattr(obj, key, value)
@@ -315,24 +415,40 @@ def _save_changes(obj, values: dict, report: ImportReport, name: str) -> None:
         for key in changed:
             setattr(obj, key, values[key])
         obj.save(update_fields=changed)
+    if changed or changed_elsewhere:
         report.changes[f"{name}_updated"] += 1
     else:
         report.changes[f"{name}_unchanged"] += 1
 
 
-def _write_session(programme: Programme, data: dict, report: ImportReport) -> None:
-    course = Course.objects.filter(programme=programme, code=data["course_code"]).first() or Course(
-        programme=programme, code=data["course_code"], status=Course.Status.PUBLISHED
-    )
+def _write_course(programme: Programme, data: dict, report: ImportReport) -> Course:
+    """Create or update a course once per file. A new course takes the hours of its first
+    session; after that the course's credited hours are its own, not each session's."""
+    course = Course.objects.filter(programme=programme, code=data["course_code"]).first()
+    wanted = {s.pk for s in data["subgoals"]}
+    if course is None:
+        course = Course(
+            programme=programme,
+            code=data["course_code"],
+            status=Course.Status.PUBLISHED,
+            credited_hours=data["hours"],
+        )
+        subgoals_changed = True
+    else:
+        subgoals_changed = set(course.subgoals.values_list("pk", flat=True)) != wanted
     _save_changes(
         course,
-        {"title": data["course_title"], "format": data["format"], "credited_hours": data["hours"]},
+        {"title": data["course_title"], "format": data["format"]},
         report,
         "courses",
+        changed_elsewhere=subgoals_changed,
     )
-    wanted = {s.pk for s in data["subgoals"]}
-    if set(course.subgoals.values_list("pk", flat=True)) != wanted:
+    if subgoals_changed:
         course.subgoals.set(wanted)
+    return course
+
+
+def _write_session(course: Course, data: dict, report: ImportReport) -> None:
     session = Session.objects.select_for_update().filter(code=data["session_code"]).first()
     if session is not None and data["capacity"] < session.seats_taken + session.reserved_free:
         data["capacity"] = session.seats_taken + session.reserved_free
@@ -385,6 +501,8 @@ def import_attendance(
         for s in Session.objects.filter(course__programme=programme).select_related("course")
     }
     municipalities = _programme_municipalities(programme)
+    leaving = programme.memberships.filter(participates=True, left__isnull=False)
+    left = {m.municipality.code: m.left for m in leaving.select_related("municipality")}
     categories = {
         pc.category.code.lower(): pc.category
         for pc in ProgrammeCategory.objects.filter(programme=programme).select_related("category")
@@ -393,7 +511,9 @@ def import_attendance(
     for index, (number, row) in enumerate(rows, start=1):
         if on_row:
             on_row(index, len(rows))
-        parsed = _check_attendance_row(number, row, problems, sessions, municipalities, categories)
+        parsed = _check_attendance_row(
+            number, row, problems, sessions, municipalities, categories, left
+        )
         if parsed is not None:
             valid[(parsed["session"].pk, parsed["email"])] = parsed  # a later row wins
     report.problems = problems.messages()
@@ -414,8 +534,9 @@ def import_attendance(
     return _run(report, dry_run, write)
 
 
-def _check_attendance_row(number, row, problems, sessions, municipalities, categories):
+def _check_attendance_row(number, row, problems, sessions, municipalities, categories, left):
     data: dict[str, Any] = {"row": number}
+    _check_lengths(number, row, problems, ATTENDANCE_LENGTHS)
     data["session"] = sessions.get(row["session_code"].lower())
     if data["session"] is None:
         problems.add(
@@ -448,6 +569,19 @@ def _check_attendance_row(number, row, problems, sessions, municipalities, categ
             "municipality_code",
             _("municipality %(code)s is not in the programme") % {"code": row["municipality_code"]},
         )
+    elif data["session"] is not None and row["municipality_code"] in left:
+        day = data["session"].starts.astimezone(LOCAL).date()
+        if day > left[row["municipality_code"]]:
+            problems.add(
+                number,
+                "session_code",
+                _("%(municipality)s left the programme on %(left)s; the session is on %(day)s")
+                % {
+                    "municipality": data["municipality"].name,
+                    "left": left[row["municipality_code"]].isoformat(),
+                    "day": day.isoformat(),
+                },
+            )
     support = row["support_resource"].lower()
     if support not in YES | NO:
         problems.add(number, "support_resource", _("must be ja, nej, true, false, 1, 0 or empty"))
@@ -466,8 +600,6 @@ def _check_attendance_row(number, row, problems, sessions, municipalities, categ
             number, "staff_category", _("required unless the person is a support resource")
         )
     data["workplace"] = row["workplace"]
-    if data["workplace"] and data["category"] is None and not problems.bad_rows & {number}:
-        problems.add(number, "workplace", _("a workplace needs a staff category (for its sector)"))
     status = row["status"].lower()
     if status not in STATUSES:
         problems.add(number, "status", _("must be attended, no_show, cancelled or registered"))
@@ -506,11 +638,14 @@ def _write_attendance(rows: list[dict], report: ImportReport) -> None:
         )
     }
     for email, data in latest.items():
-        workplace = None
+        workplace, workplace_name = None, ""
         if data["workplace"]:
             key = (data["municipality"].pk, data["workplace"].lower())
             workplace = workplaces.get(key)
-            if workplace is None:
+            if workplace is None and data["category"] is None:
+                # A support resource's unknown workplace has no sector to give it: keep the name.
+                workplace_name = data["workplace"]
+            elif workplace is None:
                 workplace = Workplace.objects.with_scopes_disabled().create(
                     municipality=data["municipality"],
                     sector=data["category"].sector,
@@ -528,6 +663,7 @@ def _write_attendance(rows: list[dict], report: ImportReport) -> None:
                 "birth_year": data["birth_year"],
                 "municipality": data["municipality"],
                 "workplace": workplace,
+                "workplace_name": workplace_name,
                 "staff_category": data["category"],
                 "support_resource": data["support_resource"],
             },

@@ -297,13 +297,14 @@ class Certificate(models.Model):
 
 
 class ImportJob(models.Model):
-    """An import uploaded in the web interface: previewed, then run in the background."""
+    """An import uploaded in the web interface: previewed, then run, both in the background."""
 
     class Kind(models.TextChoices):
         SESSIONS = "sessions", _("sessions")
         ATTENDANCE = "attendance", _("attendance list")
 
     class Status(models.TextChoices):
+        PREVIEWING = "previewing", _("checking the file")
         PREVIEWED = "previewed", _("previewed")
         QUEUED = "queued", _("queued")
         CHECKING = "checking", _("checking rows")
@@ -336,4 +337,9 @@ class ImportJob(models.Model):
 
     @property
     def running(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.CHECKING, self.Status.WRITING)
+        return self.status in (
+            self.Status.PREVIEWING,
+            self.Status.QUEUED,
+            self.Status.CHECKING,
+            self.Status.WRITING,
+        )

@@ -1,6 +1,7 @@
 """Background jobs of the training app. They take ids and run with scopes disabled."""
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django_scopes import scopes_disabled
 from django_tasks import task
 
@@ -11,38 +12,55 @@ from grannar.training.waitlist import reservations_release
 
 @task()
 def run_import_job(*, job_id: int) -> str:
-    """Run a confirmed web import, keeping its progress where the status page can read it."""
+    """Check an uploaded import (a dry run, the preview) or run a confirmed one, keeping its
+    progress where the status page can read it."""
     with scopes_disabled():
         job = ImportJob.objects.select_related("programme", "created_by").get(pk=job_id)
-        if job.status != ImportJob.Status.QUEUED:
+        preview = job.status == ImportJob.Status.PREVIEWING
+        if not preview and job.status != ImportJob.Status.QUEUED:
             return job.status
         jobs = ImportJob.objects.filter(pk=job_id)
-        jobs.update(status=ImportJob.Status.CHECKING, progress=0)
+        jobs.update(
+            status=ImportJob.Status.PREVIEWING if preview else ImportJob.Status.CHECKING,
+            progress=0,
+        )
         last = {"percent": 0}
 
         def on_row(index: int, total: int) -> None:
             # Checking is most of the work; writing happens in one transaction at the end.
             percent = int(90 * index / max(total, 1))
             if index == total:
-                jobs.update(status=ImportJob.Status.WRITING, progress=90)
+                if preview:
+                    jobs.update(progress=90)
+                else:
+                    jobs.update(status=ImportJob.Status.WRITING, progress=90)
             elif percent >= last["percent"] + 5:
                 last["percent"] = percent
                 jobs.update(progress=percent)
 
+        # The report keeps its messages as text, in the language of the one who uploaded.
+        language = (job.created_by and job.created_by.language) or settings.LANGUAGE_CODE
         try:
-            report = IMPORTS[job.kind](
-                programme=job.programme,
-                filename=job.filename,
-                content=bytes(job.content),
-                by=job.created_by,
-                skip_invalid=job.skip_invalid,
-                on_row=on_row,
-            )
-            status = ImportJob.Status.DONE
+            with translation.override(language):
+                report = IMPORTS[job.kind](
+                    programme=job.programme,
+                    filename=job.filename,
+                    content=bytes(job.content),
+                    by=job.created_by,
+                    dry_run=preview,
+                    skip_invalid=preview or job.skip_invalid,
+                    on_row=on_row,
+                )
+            status = ImportJob.Status.PREVIEWED if preview else ImportJob.Status.DONE
         except ImportRefused as refused:
             report = refused.report
             status = ImportJob.Status.REFUSED
-        jobs.update(status=status, progress=100, report=report.as_dict(), finished=timezone.now())
+        if preview:
+            jobs.update(status=status, progress=100, preview=report.as_dict())
+        else:
+            jobs.update(
+                status=status, progress=100, report=report.as_dict(), finished=timezone.now()
+            )
     return status
 
 

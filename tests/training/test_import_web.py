@@ -27,17 +27,40 @@ def upload(client, world, text: str, name="sessions.csv"):
     )
 
 
+def test_the_request_only_stores_the_upload_and_the_worker_previews(
+    admin_client, world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as queued:
+        response = upload(admin_client, world, SESSIONS)
+    job = ImportJob.objects.get()
+    assert response["Location"] == reverse("training:import_status", args=[job.pk])
+    # Nothing was checked in the request: the job waits for the worker, and the page polls.
+    assert job.status == ImportJob.Status.PREVIEWING
+    assert job.preview == {}
+    assert len(queued) == 1
+    page = admin_client.get(response["Location"]).content.decode()
+    assert 'hx-trigger="every 1s"' in page
+    assert '<progress id="import-progress" max="100" value="0">' in page
+    queued[0]()  # the worker runs the preview
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PREVIEWED
+    assert job.progress == 100
+    assert job.preview["changes"]["sessions_created"] == 3
+    assert not Session.objects.exists()  # the preview wrote nothing
+
+
 def test_upload_preview_confirm_and_progress(
     admin_client, world, django_capture_on_commit_callbacks
 ):
-    response = upload(admin_client, world, SESSIONS)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(admin_client, world, SESSIONS)
     job = ImportJob.objects.get()
-    assert response["Location"] == reverse("training:import_status", args=[job.pk])
     assert job.status == ImportJob.Status.PREVIEWED
-    assert job.preview["changes"]["sessions_created"] == 3
-    assert not Session.objects.exists()  # the preview wrote nothing
     page = admin_client.get(response["Location"]).content.decode()
-    assert "sessions_created: 3" in page
+    assert "Tillfällen skapade: 3" in page
+    assert "Kurser skapade: 2" in page
+    assert "sessions_created" not in page
+    assert "hx-trigger" not in page  # the preview is ready: no more polling
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(reverse("training:import_confirm", args=[job.pk]))
     job.refresh_from_db()
@@ -50,6 +73,26 @@ def test_upload_preview_confirm_and_progress(
     # A second confirmation (a double click) starts nothing.
     admin_client.post(reverse("training:import_confirm", args=[job.pk]))
     assert Session.objects.count() == 3
+
+
+def test_a_preview_job_is_not_imported_by_a_confirmation_before_it_is_ready(
+    admin_client, world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks():
+        upload(admin_client, world, SESSIONS)
+    job = ImportJob.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("training:import_confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PREVIEWING
+    assert not Session.objects.exists()
+
+
+def test_only_admins_upload(client, world):
+    sign_in(client, world["users"]["coordinator"])
+    response = upload(client, world, SESSIONS)
+    assert response.status_code in (403, 404)
+    assert not ImportJob.objects.exists()
 
 
 def test_a_running_job_polls_with_a_progress_bar(admin_client, world):
@@ -69,7 +112,8 @@ def test_a_running_job_polls_with_a_progress_bar(admin_client, world):
 def test_problems_block_the_import_unless_skipped(
     admin_client, world, django_capture_on_commit_callbacks
 ):
-    upload(admin_client, world, SESSIONS.replace("T2,trauma", ",trauma"))
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(admin_client, world, SESSIONS.replace("T2,trauma", ",trauma"))
     job = ImportJob.objects.get()
     assert job.preview["problems"] == ["rad 3, kolumn session_code: obligatoriskt"]
     with django_capture_on_commit_callbacks(execute=True):
@@ -84,10 +128,13 @@ def test_problems_block_the_import_unless_skipped(
         assert set(Session.objects.values_list("code", flat=True)) == {"T1", "L1"}
 
 
-def test_wrong_file_type_and_bad_header_are_refused(admin_client, world):
+def test_wrong_file_type_and_bad_header_are_refused(
+    admin_client, world, django_capture_on_commit_callbacks
+):
     response = upload(admin_client, world, "x", name="notes.txt")
     assert "file" in response.context["form"].errors
-    upload(admin_client, world, "colour\nred\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(admin_client, world, "colour\nred\n")
     job = ImportJob.objects.get()
     assert job.status == ImportJob.Status.REFUSED
     assert any("colour" in problem for problem in job.preview["problems"])

@@ -1,3 +1,4 @@
+import datetime as dt
 import io
 import subprocess
 import sys
@@ -5,12 +6,13 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, load_command_class
 from django.utils import translation
 from openpyxl import Workbook
 
 from grannar.core.models import AuditEvent
-from grannar.people.models import Person
+from grannar.people.models import Person, Workplace
+from grannar.programmes.models import Membership, Sector
 from grannar.training.imports import ImportRefused, import_attendance, import_sessions
 from grannar.training.models import Attendance, Course, Registration, Session
 
@@ -304,3 +306,263 @@ def test_console_script_exits_non_zero_when_refused(tmp_path):
     assert result.returncode != 0
     assert "session_code" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- support resources' workplaces ------------------------------------------------------------
+
+
+def test_a_support_resource_is_linked_to_a_workplace_that_exists(programme, molndal):
+    sessions(programme)
+    social = Sector.objects.get(code="socialtjanst")
+    unit = Workplace.objects.create(municipality=molndal, sector=social, name="Ungdomsenheten")
+    text = HEADER + "T1,dan@molndal.se,Dan,Ali,,,1481,UNGDOMSENHETEN,,ja,attended,\n"
+    attendance(programme, text=text)
+    dan = Person.objects.get(email="dan@molndal.se")
+    assert (dan.workplace, dan.workplace_name, dan.staff_category) == (unit, "", None)
+    assert Workplace.objects.count() == 1
+
+
+def test_a_support_resource_keeps_an_unknown_workplace_as_text(programme, molndal, partille):
+    sessions(programme)
+    social = Sector.objects.get(code="socialtjanst")
+    # The same name in another municipality is not theirs.
+    Workplace.objects.create(municipality=partille, sector=social, name="Fritidsgården Kärra")
+    text = HEADER + "T1,dan@molndal.se,Dan,Ali,,,1481,Fritidsgården Kärra,,ja,attended,\n"
+    report = attendance(programme, text=text)
+    dan = Person.objects.get(email="dan@molndal.se")
+    assert dan.workplace is None
+    assert dan.workplace_name == "Fritidsgården Kärra"
+    assert Workplace.objects.count() == 1  # no workplace with an invented sector
+    assert "workplaces_created" not in report.changes
+    assert not attendance(programme, text=text).changed
+
+
+# --- one course, one description ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "column"),
+    [
+        ("T2,trauma,Trauma och stress", "T2,trauma,Trauma & stress", "course_title"),
+        ("Trauma och stress,workshop,1;3,2017-09", "Trauma och stress,,1;3,2017-09", "format"),
+        ("workshop,1;3,2017-09", "workshop,1;2,2017-09", "subgoals"),
+    ],
+)
+def test_rows_of_one_course_must_agree(programme, old, new, column):
+    text = SESSIONS.replace(old, new, 1)
+    assert text != SESSIONS
+    with pytest.raises(ImportRefused) as refused:
+        sessions(programme, text=text)
+    assert refused.value.report.problems == [
+        f"row 3, column {column}: differs from row 2 for course trauma"
+    ]
+    assert not Course.objects.exists()
+
+
+def test_disagreement_is_named_in_swedish_and_sub_goal_order_does_not_matter(programme):
+    text = SESSIONS.replace("workshop,1;3,2017-09", "workshop,3;1,2017-09").replace(
+        "Skolgång,forelasning", "Skolgång,workshop"
+    )
+    text += "L2,skola,Skolgång,forelasning,2,2017-06-10 13:00,2017-06-10 16:00,3,80,,\n"
+    with translation.override("sv"), pytest.raises(ImportRefused) as refused:
+        sessions(programme, text=text)
+    assert refused.value.report.problems == [
+        "rad 5, kolumn format: skiljer sig från rad 4 för kurs skola"
+    ]
+
+
+def test_a_sessions_hours_do_not_overwrite_the_course(programme):
+    text = SESSIONS.replace(
+        "2017-09-14 15:00,6,30", "2017-09-14 12:00,3,30"
+    )  # T2 is a shorter session of the same course
+    sessions(programme, text=text)
+    course = Course.objects.get(code="trauma")
+    assert course.credited_hours == Decimal("6")  # from its first session
+    assert Session.objects.get(code="T2").credited_hours == Decimal("3")
+    report = sessions(programme, text=text.replace("2017-03-02 15:00,6,2", "2017-03-02 13:00,4,2"))
+    course.refresh_from_db()
+    assert course.credited_hours == Decimal("6")
+    assert Session.objects.get(code="T1").credited_hours == Decimal("4")
+    assert report.changes["courses_unchanged"] == 2
+    assert report.changes["sessions_updated"] == 1
+
+
+def test_an_empty_subgoals_cell_is_refused(programme):
+    with pytest.raises(ImportRefused) as refused:
+        sessions(programme, text=SESSIONS.replace("forelasning,2,", "forelasning, ; ,"))
+    assert refused.value.report.problems == [
+        "row 4, column subgoals: a programme course must serve at least one sub-goal"
+    ]
+
+
+# --- the summary --------------------------------------------------------------------------------
+
+
+def test_courses_are_counted_once_and_an_unchanged_file_says_so(programme):
+    first = sessions(programme)
+    assert dict(first.changes) == {"courses_created": 2, "sessions_created": 3}
+    again = sessions(programme)
+    assert dict(again.changes) == {"courses_unchanged": 2, "sessions_unchanged": 3}
+    with translation.override("sv"):
+        assert again.summary() == (
+            "inget ändrades (kurser oförändrade: 2, tillfällen oförändrade: 3)"
+        )
+    changed = sessions(programme, text=SESSIONS.replace("1;3", "1"))
+    assert dict(changed.changes) == {"courses_updated": 1, "courses_unchanged": 1,
+                                     "sessions_unchanged": 3}  # fmt: skip
+    assert sorted(Course.objects.get(code="trauma").subgoals.values_list("number", flat=True)) == [
+        1
+    ]
+    with translation.override("sv"):
+        assert changed.summary() == (
+            "kurser uppdaterade: 1, kurser oförändrade: 1, tillfällen oförändrade: 3"
+        )
+
+
+# --- field lengths ------------------------------------------------------------------------------
+
+
+def test_over_long_fields_are_row_problems(programme):
+    sessions(programme)
+    long_name = "A" * 10_000
+    text = ATTENDANCE.replace("Bo,Ek", f"{long_name},Ek").replace(
+        "HVB Solrosen,boendepersonal,nej,registered", "H" * 201 + ",boendepersonal,nej,registered"
+    )
+    with pytest.raises(ImportRefused) as refused:
+        attendance(programme, text=text)
+    assert refused.value.report.problems == [
+        "row 3, column first_name: at most 100 characters (this has 10000)",
+        "row 5, column workplace: at most 200 characters (this has 201)",
+    ]
+    assert not Person.objects.exists()
+    # Skipping them imports the rest, on every database.
+    report = attendance(programme, text=text, skip_invalid=True)
+    assert report.skipped_rows == 2
+    assert set(Person.objects.values_list("email", flat=True)) == {
+        "anna.berg@molndal.se",
+        "cia@molndal.se",
+    }
+
+
+def test_over_long_session_fields_are_row_problems(programme):
+    text = SESSIONS.replace("Skolgång", "S" * 201).replace("L1,skola", "L" * 61 + ",skola")
+    with pytest.raises(ImportRefused) as refused:
+        sessions(programme, text=text)
+    assert refused.value.report.problems == [
+        "row 4, column session_code: at most 60 characters (this has 61)",
+        "row 4, column course_title: at most 200 characters (this has 201)",
+    ]
+    assert not Session.objects.exists()
+
+
+# --- municipalities that left -------------------------------------------------------------------
+
+
+def test_attendance_after_the_municipality_left_is_refused(programme, molndal):
+    sessions(programme)
+    Membership.objects.filter(programme=programme, municipality=molndal).update(
+        left=dt.date(2017, 6, 30)
+    )
+    with pytest.raises(ImportRefused) as refused:
+        attendance(programme)
+    assert refused.value.report.problems == [
+        "row 5, column session_code: Mölndal left the programme on 2017-06-30; "
+        "the session is on 2017-09-14"
+    ]
+    with translation.override("sv"), pytest.raises(ImportRefused) as refused:
+        attendance(programme)
+    assert refused.value.report.problems == [
+        "rad 5, kolumn session_code: Mölndal lämnade projektet 2017-06-30; tillfället är 2017-09-14"
+    ]
+    assert not Registration.objects.exists()
+
+
+def test_attendance_on_the_day_the_municipality_left_is_accepted(programme, molndal):
+    sessions(programme)
+    Membership.objects.filter(programme=programme, municipality=molndal).update(
+        left=dt.date(2017, 9, 14)
+    )
+    report = attendance(programme)
+    assert report.changes["registrations_created"] == 4
+
+
+# --- the command line speaks Swedish -----------------------------------------------------------
+
+
+def run_import(*args: str) -> None:
+    # run_from_argv closes the database connections when it ends: one run per test.
+    command = load_command_class("grannar.training", "import")
+    with translation.override("sv"):
+        command.run_from_argv(["grannar", "import", *args])
+
+
+ENGLISH = ("CommandError", "not imported", "nothing was written", "skipped", "Imported", "Dry run")
+BAD_SESSIONS = SESSIONS.replace("T1,trauma", ",trauma")
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "imported_before", "out", "err"),
+    [
+        (
+            SESSIONS,
+            ["--dry-run"],
+            False,
+            "Provkörning (tillfällen), inget skrevs. Skulle ändras: "
+            "kurser skapade: 2, tillfällen skapade: 3\n",
+            "",
+        ),
+        (
+            SESSIONS,
+            [],
+            False,
+            "Importerat (tillfällen): kurser skapade: 2, tillfällen skapade: 3\n",
+            "",
+        ),
+        (
+            SESSIONS,
+            [],
+            True,
+            "Importerat (tillfällen): inget ändrades "
+            "(kurser oförändrade: 2, tillfällen oförändrade: 3)\n",
+            "",
+        ),
+        (
+            BAD_SESSIONS,
+            ["--skip-invalid"],
+            False,
+            "Importerat (tillfällen): kurser skapade: 2, tillfällen skapade: 2\n",
+            "hoppade över: rad 2, kolumn session_code: obligatoriskt\n",
+        ),
+    ],
+)
+def test_command_line_texts_are_swedish(
+    programme, tmp_path, capsys, text, options, imported_before, out, err
+):
+    if imported_before:
+        sessions(programme, text=text)
+    path = tmp_path / "sessions.csv"
+    path.write_text(text, encoding="utf-8")
+    run_import("sessions", "--programme", programme.code, str(path), *options)
+    output = capsys.readouterr()
+    assert (output.out, output.err) == (out, err)
+    assert not any(english in output.out + output.err for english in ENGLISH)
+
+
+def test_command_line_refusal_is_swedish_and_exits_non_zero(programme, tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(BAD_SESSIONS, encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_:
+        run_import("sessions", "--programme", programme.code, str(bad))
+    assert exit_.value.code == 1
+    output = capsys.readouterr()
+    assert output.err == (
+        f"{bad}: inte importerad, inget skrevs.\n  rad 2, kolumn session_code: obligatoriskt\n"
+    )
+    assert output.out == ""
+
+
+def test_command_line_refuses_a_missing_file_in_swedish(programme, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        run_import("sessions", "--programme", programme.code, str(tmp_path / "nope.csv"))
+    err = capsys.readouterr().err
+    assert err.startswith(f"{tmp_path / 'nope.csv'}: filen kan inte läsas (")

@@ -1,9 +1,11 @@
 from pathlib import Path
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from grannar.programmes.management.base import ProgrammeCommand
 from grannar.training.imports import IMPORTS, ImportRefused
+from grannar.training.models import ImportJob
 
 
 class Command(ProgrammeCommand):
@@ -25,7 +27,10 @@ class Command(ProgrammeCommand):
         try:
             content = file.read_bytes()
         except OSError as error:
-            raise CommandError(f"{file}: {error}") from error
+            raise CommandError(
+                _("%(file)s: the file cannot be read (%(error)s).")
+                % {"file": file, "error": error.strerror or error}
+            ) from error
         try:
             report = IMPORTS[kind](
                 programme=self.programme(programme),
@@ -37,11 +42,15 @@ class Command(ProgrammeCommand):
         except ImportRefused as refused:
             problems = "\n".join(f"  {problem}" for problem in refused.report.problems)
             raise CommandError(
-                f"{file}: not imported, nothing was written.\n{problems}"
+                _("%(file)s: not imported, nothing was written.") % {"file": file} + "\n" + problems
             ) from refused
         for problem in report.problems:
-            self.stderr.write(f"skipped: {problem}")
+            self.stderr.write(_("skipped: %(problem)s") % {"problem": problem})
         for note in report.notes:
-            self.stdout.write(f"note: {note}")
-        prefix = "Dry run, nothing written. Would change" if report.dry_run else "Imported"
-        self.stdout.write(self.style.SUCCESS(f"{prefix} {kind}: {report.summary()}"))
+            self.stdout.write(_("note: %(note)s") % {"note": note})
+        names = {"kind": ImportJob.Kind(kind).label, "summary": report.summary()}
+        if report.dry_run:
+            line = _("Dry run (%(kind)s), nothing written. Would change: %(summary)s") % names
+        else:
+            line = _("Imported (%(kind)s): %(summary)s") % names
+        self.stdout.write(self.style.SUCCESS(line))
