@@ -54,6 +54,19 @@ _LISTS = {"subgoal", "sector", "staff_category", "format", "municipality"}
 _REQUIRED_TABLES = {"programme", "subgoal", "sector", "staff_category", "municipality"}
 _GENDERS = {"kvinna", "man", "annat", "okand"}
 
+_FUNDING_SCHEMA: dict[str, tuple[type, bool]] = {
+    "emblem": (str, False),
+    "period": (str, False),
+    "text": (str, False),
+}
+_FUNDING_EMBLEMS = ("eu", "none")
+# The wording the funder's rules give for each programme period, in the materials' language.
+FUNDING_TEXTS = {
+    "2014-2020": "Europeiska unionen, Europeiska socialfonden",
+    "2021-2027": "Medfinansieras av Europeiska unionen",
+}
+FUNDING_TEXT_MAX = 300
+
 
 class ProgrammeFileError(Exception):
     """A programme file that cannot be loaded; `problems` names each key and what is wrong."""
@@ -73,6 +86,9 @@ class ProgrammeFile:
     municipalities: list[dict[str, Any]] = field(default_factory=list)
     default_hourly_rate_sek: Decimal = Decimal(0)
     support_resource: dict[str, Any] = field(default_factory=dict)
+    funding: dict[str, str] = field(
+        default_factory=lambda: {"emblem": "none", "period": "", "text": ""}
+    )
 
 
 _TYPE_NAMES = {
@@ -140,7 +156,7 @@ def parse_programme_file(text: str) -> ProgrammeFile:
 
     problems: list[str] = []
     for key in data:
-        if key not in _SCHEMA:
+        if key not in _SCHEMA and key != "funding_statement":
             problems.append(_("%(key)s: unknown table") % {"key": key})
     for key in sorted(_REQUIRED_TABLES - data.keys()):
         problems.append(_("%(key)s: missing required table") % {"key": key})
@@ -209,6 +225,7 @@ def parse_programme_file(text: str) -> ProgrammeFile:
     rate = data.get("cofinancing", {}).get("hourly_rate_sek", 0)
     if rate < 0:
         problems.append(_("cofinancing.hourly_rate_sek: must not be negative"))
+    funding = _parse_funding_statement(data.get("funding_statement"), problems)
     if problems:
         raise ProgrammeFileError(problems)
 
@@ -221,4 +238,38 @@ def parse_programme_file(text: str) -> ProgrammeFile:
         municipalities=data["municipality"],
         default_hourly_rate_sek=Decimal(str(rate)),
         support_resource=data.get("support_resource", {}),
+        funding=funding,
     )
+
+
+def _parse_funding_statement(table: Any, problems: list[str]) -> dict[str, str]:
+    """The optional `[funding_statement]`: emblem, period and text, the text defaulting to the
+    period's wording; without the table a programme carries no statement."""
+    if table is None:
+        return {"emblem": "none", "period": "", "text": ""}
+    before = len(problems)
+    _check_table("funding_statement", table, _FUNDING_SCHEMA, problems)
+    if len(problems) > before:
+        return {}
+    emblem = table.get("emblem", "eu")
+    period = table.get("period", "")
+    text = " ".join(table.get("text", FUNDING_TEXTS.get(period, "")).split())
+    if emblem not in _FUNDING_EMBLEMS:
+        problems.append(
+            _("funding_statement.emblem: %(value)s is not one of %(choices)s")
+            % {"value": emblem, "choices": ", ".join(_FUNDING_EMBLEMS)}
+        )
+    if "period" in table and period not in FUNDING_TEXTS:
+        problems.append(
+            _("funding_statement.period: %(value)s is not one of %(choices)s")
+            % {"value": period, "choices": ", ".join(FUNDING_TEXTS)}
+        )
+    elif "text" in table and not text:
+        problems.append(_("funding_statement.text: must not be empty"))
+    elif not text:
+        problems.append(_("funding_statement: give period or text"))
+    if len(text) > FUNDING_TEXT_MAX:
+        problems.append(
+            _("funding_statement.text: at most %(max)s characters") % {"max": FUNDING_TEXT_MAX}
+        )
+    return {"emblem": emblem, "period": period, "text": text}

@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -72,6 +74,14 @@ class Municipality(models.Model):
         return self.name
 
 
+@dataclass(frozen=True)
+class FundingStatement:
+    """What funded materials carry: the statement and whether the EU emblem goes with it."""
+
+    text: str
+    eu_emblem: bool
+
+
 class Programme(models.Model):
     """A funded programme (projekt): owner, funder, period, grant, target and sub-goals."""
 
@@ -102,6 +112,19 @@ class Programme(models.Model):
     support_resource_description = models.TextField(
         _("description of support resources"), blank=True
     )
+    funding_emblem = models.CharField(
+        _("funding emblem"),
+        max_length=10,
+        choices=[("eu", _("EU emblem")), ("none", _("No emblem"))],
+        default="none",
+    )
+    funding_period = models.CharField(
+        _("funding period"),
+        max_length=10,
+        choices=[("2014-2020", "2014–2020"), ("2021-2027", "2021–2027")],
+        blank=True,
+    )
+    funding_text = models.CharField(_("funding statement"), max_length=300, blank=True)
     municipalities = models.ManyToManyField(
         Municipality, through="Membership", related_name="programmes"
     )
@@ -119,6 +142,13 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def funding_statement(self) -> FundingStatement | None:
+        """The funding statement certificates, reports and public pages carry, if any."""
+        if not self.funding_text:
+            return None
+        return FundingStatement(text=self.funding_text, eu_emblem=self.funding_emblem == "eu")
 
 
 class SubGoal(models.Model):

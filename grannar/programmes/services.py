@@ -82,6 +82,9 @@ def programme_load(*, text: str, by=None) -> LoadResult:
                 "support_resource_description": data.support_resource.get(
                     "description", ""
                 ).strip(),
+                "funding_emblem": data.funding["emblem"],
+                "funding_period": data.funding["period"],
+                "funding_text": data.funding["text"],
             },
             result,
         )

@@ -6,8 +6,11 @@ from pathlib import Path
 
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.safestring import mark_safe
 
+from grannar.core.emblem import eu_emblem_svg, funding_for_typst
 from grannar.core.pdf import render_pdf
+from grannar.programmes.models import FundingStatement
 
 TEMPLATE = Path(__file__).parent / "typst" / "document.typ"
 
@@ -18,8 +21,28 @@ class Document:
     lang: str = field(default_factory=lambda: translation.get_language() or "sv")
     blocks: list[dict] = field(default_factory=list)
 
-    def cover(self, *, title: str, subtitle: str, lines: list[str]) -> None:
-        self.blocks.append({"type": "cover", "title": title, "subtitle": subtitle, "lines": lines})
+    def cover(
+        self,
+        *,
+        title: str,
+        subtitle: str,
+        lines: list[str],
+        funding: FundingStatement | None = None,
+    ) -> None:
+        """The title page; `funding` is the programme's funding statement, if it has one."""
+        self.blocks.append(
+            {
+                "type": "cover",
+                "title": title,
+                "subtitle": subtitle,
+                "lines": lines,
+                "funding": (
+                    funding_for_typst(text=funding.text, eu_emblem=funding.eu_emblem)
+                    if funding
+                    else None
+                ),
+            }
+        )
 
     def heading(self, text: str, level: int = 1) -> None:
         self.blocks.append({"type": "heading", "text": text, "level": level})
@@ -54,4 +77,8 @@ class Document:
 
     def as_html(self) -> str:
         """A standalone page (its styles included) to save or send."""
-        return render_to_string("reporting/document.html", {"document": self})
+        return render_to_string(
+            "reporting/document.html",
+            # The emblem is the project's own fixed SVG; it goes inline so the page stands alone.
+            {"document": self, "emblem_svg": mark_safe(eu_emblem_svg())},  # noqa: S308
+        )

@@ -230,6 +230,7 @@ def final_report(programme: Programme) -> Document:
             _("Made from the programme's data on %(date)s.")
             % {"date": timezone.localdate().isoformat()},
         ],
+        funding=programme.funding_statement,
     )
     document.heading(_("Key figures against targets"))
     if programme.summary:

@@ -12,6 +12,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from grannar.core.audit import log_action
+from grannar.core.emblem import funding_for_typst
 from grannar.core.pdf import render_pdf
 from grannar.core.rules import whole_hours
 from grannar.people.models import Person
@@ -56,6 +57,13 @@ def certificate_issue(*, registration: Registration, by) -> Certificate:
     return certificate
 
 
+def _funding(programme: Programme | None) -> dict | None:
+    statement = programme.funding_statement if programme else None
+    if statement is None:
+        return None
+    return funding_for_typst(text=statement.text, eu_emblem=statement.eu_emblem)
+
+
 def _hours(registration: Registration) -> int:
     attendance = getattr(registration, "attendance", None)
     return whole_hours(
@@ -87,6 +95,7 @@ def certificate_data(certificate: Certificate) -> dict:
             "name": programme.name if programme else _("The region's training catalogue"),
             "owner": programme.owner if programme else "",
         },
+        "funding": _funding(programme),
         "code": certificate.code,
         "url": url,
         "qr": list(segno.make(url, error="m").svg_inline(scale=4, border=0).encode()),
@@ -98,9 +107,12 @@ def certificate_pdf(certificate: Certificate) -> bytes:
 
 
 def certificate_verify(code: str) -> dict | None:
-    """What the public verification page shows: validity, course, date and initials only."""
+    """What the public verification page shows: validity, course, date and initials only,
+    with the funding statement of the course's programme."""
     certificate = (
-        Certificate.objects.select_related("registration__person", "registration__session__course")
+        Certificate.objects.select_related(
+            "registration__person", "registration__session__course__programme"
+        )
         .filter(code=code.strip().upper())
         .first()
     )
@@ -108,11 +120,13 @@ def certificate_verify(code: str) -> dict | None:
         return None
     registration = certificate.registration
     person = registration.person
+    programme = registration.session.course.programme
     return {
         "valid": not certificate.revoked,
         "course": registration.session.course.title,
         "date": timezone.localtime(registration.session.starts).date(),
         "initials": f"{person.first_name[:1]}. {person.last_name[:1]}.",
+        "funding": programme.funding_statement if programme else None,
     }
 
 
@@ -154,6 +168,7 @@ def monthly_data(*, person: Person, programme: Programme, month: dt.date) -> dic
         "organisation_number": (workplace.organisation_number if workplace else "") or "–",
         "month": formats.date_format(month, "F Y"),
         "programme": {"name": programme.name, "funder": programme.funder},
+        "funding": _funding(programme),
         "rows": [
             {
                 "date": a["date"].isoformat(),

@@ -64,7 +64,7 @@ def access_session(*, user: User, pk: int) -> Session:
 
 def access_trained_session(*, user: User, pk: int) -> Session:
     """A session `user` trains (or any, for an admin); otherwise 404."""
-    sessions = Session.objects.select_related("course")
+    sessions = Session.objects.select_related("course__programme")
     if not (user.is_superuser or user.has_role(Role.ADMIN)):
         sessions = sessions.filter(trainers=user)
     session = sessions.filter(pk=pk).first()
