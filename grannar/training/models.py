@@ -311,6 +311,7 @@ class ImportJob(models.Model):
         WRITING = "writing", _("writing")
         DONE = "done", _("done")
         REFUSED = "refused", _("refused")
+        FAILED = "failed", _("stopped by an error")
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")

@@ -1,5 +1,7 @@
 """Background jobs of the training app. They take ids and run with scopes disabled."""
 
+import logging
+
 from django.conf import settings
 from django.utils import timezone, translation
 from django_scopes import scopes_disabled
@@ -8,6 +10,8 @@ from django_tasks import task
 from grannar.training.imports import IMPORTS, ImportRefused
 from grannar.training.models import ImportJob
 from grannar.training.waitlist import reservations_release
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -55,6 +59,11 @@ def run_import_job(*, job_id: int) -> str:
         except ImportRefused as refused:
             report = refused.report
             status = ImportJob.Status.REFUSED
+        except Exception:
+            # The import's own transaction has rolled back; the page must stop waiting.
+            logger.exception("Import job %s stopped by an error", job_id)
+            jobs.update(status=ImportJob.Status.FAILED, progress=100, finished=timezone.now())
+            raise
         if preview:
             jobs.update(status=status, progress=100, preview=report.as_dict())
         else:

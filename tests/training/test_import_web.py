@@ -138,3 +138,25 @@ def test_wrong_file_type_and_bad_header_are_refused(
     job = ImportJob.objects.get()
     assert job.status == ImportJob.Status.REFUSED
     assert any("colour" in problem for problem in job.preview["problems"])
+
+
+def test_a_job_stopped_by_an_error_ends_and_says_so(admin_client, world):
+    from grannar.training.tasks import run_import_job
+
+    # A kind no importer knows stands for any unexpected error inside the worker.
+    job = ImportJob.objects.create(
+        kind="unknown",
+        programme=world["programme"],
+        filename="s.csv",
+        content=SESSIONS.encode(),
+        status=ImportJob.Status.QUEUED,
+    )
+    with pytest.raises(KeyError):
+        run_import_job.call(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert not job.running
+    page = admin_client.get(reverse("training:import_status", args=[job.pk])).content.decode()
+    assert "hx-trigger" not in page
+    assert "Inget skrevs" in page
+    assert not Session.objects.exists()
