@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from grannar.core.rules import AGE_BANDS
+from grannar.core.rules import AGE_BANDS, GENDERS
 from grannar.programmes.models import Municipality, Programme, Sector
 from grannar.training.facts import Scope
 from grannar.training.models import Registration, Session
@@ -100,5 +100,6 @@ def targets_for(programme: Programme) -> Targets:
             .order_by("category__name")
             .values_list("category__code", "target")
         ),
-        gender=dict(programme.gender_target),
+        # In the order of the breakdowns: a JSON column need not keep the file's order.
+        gender={g: programme.gender_target[g] for g in GENDERS if g in programme.gender_target},
     )
