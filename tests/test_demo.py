@@ -64,6 +64,20 @@ def test_region_demo_matches_the_programme_figures(settings):
     assert delivering <= with_people
     ockero = programme.memberships.get(municipality__code="1407")
     assert ockero.left_early
+    # Demo assumptions: Öckerö left halfway through; nobody of its staff attends after that.
+    assert ockero.left.isoformat() == "2017-08-16"
+    from grannar.training.models import Registration
+
+    attended = Registration.objects.filter(
+        session__course__programme=programme, person__municipality=ockero.municipality
+    ).exclude(status=Registration.Status.CANCELLED)
+    assert attended.filter(session__starts__date__lte=ockero.left).exists()
+    assert not attended.filter(session__starts__date__gt=ockero.left).exists()
+    participating = programme.memberships.filter(participates=True)
+    assert all(m.target for m in participating)
+    assert sum(m.target for m in participating) == programme.target_participants
+    assert sum(c.target for c in programme.programme_categories.all()) == 1100
+    assert programme.gender_target == {"kvinna": 0.75, "man": 0.25}
     not_participating = programme.memberships.filter(participates=False).values("municipality")
     assert not Person.objects.filter(municipality__in=not_participating).exists()
     # Workplaces per municipality and sector; each person's workplace matches their category.

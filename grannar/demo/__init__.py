@@ -9,7 +9,12 @@ from django.db import transaction
 from grannar.core.audit import log_action
 from grannar.demo.evaluation import EvaluationDemo
 from grannar.demo.people import DEMO_DOMAIN, SEED, DemoBuilder, demo_accounts
-from grannar.demo.programmes import ensure_reference_programme, national_programme_text
+from grannar.demo.programmes import (
+    demo_leaving_dates,
+    demo_targets,
+    ensure_reference_programme,
+    national_programme_text,
+)
 from grannar.demo.training import TrainingDemo
 from grannar.people.models import User
 from grannar.programmes.models import Programme
@@ -44,6 +49,8 @@ def demo_load(*, scale: str = "region", password: str | None = None) -> DemoResu
                 staff, supports = staff // 10, max(2, supports // 4)
         builder = DemoBuilder(programme, staff=staff, support_resources=supports, seed=SEED)
         created = builder.write(*builder.plan())
+        demo_leaving_dates(programme)
+        demo_targets(programme)
         accounts = demo_accounts(reference, password=password)
         if scale == "national":
             # Nobody's own list should hold the national programme's thousands of sessions.

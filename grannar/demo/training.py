@@ -15,6 +15,7 @@ from django.utils import timezone
 from grannar.core.rules import whole_hours
 from grannar.people.models import Person, User
 from grannar.programmes.models import Programme
+from grannar.programmes.selectors import leaving_dates
 from grannar.training.models import (
     Attendance,
     Course,
@@ -235,12 +236,15 @@ class TrainingDemo:
             wishes[self.rng.randrange(len(sessions))].append(person)
         registrations, attendance, counts = [], [], {}
         stamp = 0
+        left = leaving_dates(self.programme) if history else {}
         for index, session in enumerate(sessions):
             seen = set()
             held = 0
             done = session.ends < now
+            day = timezone.localtime(session.starts).date()
             for person in wishes.get(index, []):
-                if person.pk in seen:
+                if person.pk in seen or day > left.get(person.municipality_id, day):
+                    # Staff of a municipality that has left cannot register any more.
                     continue
                 seen.add(person.pk)
                 stamp += 1

@@ -37,6 +37,7 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
         "name": (str, True),
         "sector": (str, True),
         "hourly_rate_sek": ((int, float), False),
+        "target": (int, False),
     },
     "cofinancing": {"hourly_rate_sek": ((int, float), True)},
     "support_resource": {"name": (str, True), "description": (str, False)},
@@ -48,7 +49,9 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
         "left_early": (bool, False),
         "joined": (dt.date, False),
         "left": (dt.date, False),
+        "target": (int, False),
     },
+    "targets": {"gender": (dict, False)},
 }
 _LISTS = {"subgoal", "sector", "staff_category", "format", "municipality"}
 _REQUIRED_TABLES = {"programme", "subgoal", "sector", "staff_category", "municipality"}
@@ -89,6 +92,7 @@ class ProgrammeFile:
     funding: dict[str, str] = field(
         default_factory=lambda: {"emblem": "none", "period": "", "text": ""}
     )
+    gender_target: dict[str, float] = field(default_factory=dict)
 
 
 _TYPE_NAMES = {
@@ -226,6 +230,8 @@ def parse_programme_file(text: str) -> ProgrammeFile:
     if rate < 0:
         problems.append(_("cofinancing.hourly_rate_sek: must not be negative"))
     funding = _parse_funding_statement(data.get("funding_statement"), problems)
+    _check_memberships(programme, data["municipality"], problems)
+    _check_targets(data, problems)
     if problems:
         raise ProgrammeFileError(problems)
 
@@ -239,6 +245,7 @@ def parse_programme_file(text: str) -> ProgrammeFile:
         default_hourly_rate_sek=Decimal(str(rate)),
         support_resource=data.get("support_resource", {}),
         funding=funding,
+        gender_target=data.get("targets", {}).get("gender", {}),
     )
 
 
@@ -273,3 +280,74 @@ def _parse_funding_statement(table: Any, problems: list[str]) -> dict[str, str]:
             _("funding_statement.text: at most %(max)s characters") % {"max": FUNDING_TEXT_MAX}
         )
     return {"emblem": emblem, "period": period, "text": text}
+
+
+def _check_memberships(programme: dict, rows: list[dict], problems: list[str]) -> None:
+    """A leaving date lies in the programme period, after joining; only members leave."""
+    for index, row in enumerate(rows, start=1):
+        left = row.get("left")
+        if left is None:
+            continue
+        where = {"index": index, "date": left.isoformat()}
+        if not row["participates"]:
+            problems.append(
+                _("municipality[%(index)s].left: only a participating municipality can leave")
+                % where
+            )
+        elif not programme["starts"] <= left <= programme["ends"]:
+            problems.append(
+                _(
+                    "municipality[%(index)s].left: %(date)s is outside the programme period "
+                    "%(starts)s – %(ends)s"
+                )
+                % {**where, "starts": programme["starts"], "ends": programme["ends"]}
+            )
+        elif row.get("joined") and left < row["joined"]:
+            problems.append(_("municipality[%(index)s].left: %(date)s is before joined") % where)
+
+
+def _check_targets(data: dict, problems: list[str]) -> None:
+    """Targets are whole numbers of participants above 0; the planned gender split gives each
+    known gender a share between 0 and 1, and the shares add up to 1."""
+    for name in ("municipality", "staff_category"):
+        for index, row in enumerate(data[name], start=1):
+            target = row.get("target")
+            if target is None:
+                continue
+            if target <= 0:
+                problems.append(
+                    _("%(name)s[%(index)s].target: must be greater than 0")
+                    % {"name": name, "index": index}
+                )
+            elif name == "municipality" and not row["participates"]:
+                problems.append(
+                    _(
+                        "municipality[%(index)s].target: only a participating municipality "
+                        "has a target"
+                    )
+                    % {"index": index}
+                )
+    shares = data.get("targets", {}).get("gender")
+    if shares is None:
+        return
+    if not shares:
+        problems.append(_("targets.gender: must give a share for at least one gender"))
+        return
+    for key, share in shares.items():
+        if key not in _GENDERS:
+            problems.append(
+                _("targets.gender.%(key)s: unknown gender (use %(known)s)")
+                % {"key": key, "known": ", ".join(sorted(_GENDERS))}
+            )
+        elif isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+            problems.append(
+                _("targets.gender.%(key)s: must be a share between 0 and 1, for example 0.7")
+                % {"key": key}
+            )
+    if all(isinstance(s, int | float) and not isinstance(s, bool) for s in shares.values()):
+        total = sum(shares.values())
+        if abs(total - 1) > 0.001:
+            problems.append(
+                _("targets.gender: the shares add up to %(total)s, not 1")
+                % {"total": round(total, 3)}
+            )

@@ -103,6 +103,9 @@ class Programme(models.Model):
         _("reported participants"), null=True, blank=True
     )
     planned_gender_split = models.JSONField(_("planned gender split"), default=dict, blank=True)
+    gender_target = models.JSONField(
+        _("target share of participants per gender"), default=dict, blank=True
+    )
     default_hourly_rate_sek = models.DecimalField(
         _("default hourly rate (SEK)"), max_digits=10, decimal_places=2, default=0
     )
@@ -181,6 +184,7 @@ class ProgrammeCategory(models.Model):
     hourly_rate_sek = models.DecimalField(
         _("hourly rate (SEK)"), max_digits=10, decimal_places=2, null=True, blank=True
     )
+    target = models.PositiveIntegerField(_("target participants"), null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -204,6 +208,7 @@ class Membership(models.Model):
     joined = models.DateField(_("joined"), null=True, blank=True)
     left = models.DateField(_("left"), null=True, blank=True)
     left_early = models.BooleanField(_("left early"), default=False)
+    target = models.PositiveIntegerField(_("target participants"), null=True, blank=True)
 
     class Meta:
         ordering = ["municipality__name"]

@@ -1,9 +1,11 @@
 """Reads of programmes and their municipalities."""
 
-from django.db.models import QuerySet
+import datetime as dt
+
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from grannar.programmes.models import Programme
+from grannar.programmes.models import Membership, Programme
 
 
 def programme_list_for(user) -> QuerySet:
@@ -42,3 +44,19 @@ def programme_overview(programme: Programme) -> dict:
         ),
         "formats": list(programme.formats.all()),
     }
+
+
+def leaving_dates(programme: Programme) -> dict[int, dt.date]:
+    """The last day of membership per municipality id, for municipalities with a leaving date."""
+    return dict(
+        programme.memberships.filter(left__isnull=False).values_list("municipality_id", "left")
+    )
+
+
+def left_memberships(programme: Programme) -> list[Membership]:
+    """Memberships that ended early or have a leaving date, by municipality name."""
+    return list(
+        programme.memberships.filter(Q(left_early=True) | Q(left__isnull=False))
+        .select_related("municipality")
+        .order_by("municipality__name")
+    )

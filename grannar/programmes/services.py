@@ -77,6 +77,7 @@ def programme_load(*, text: str, by=None) -> LoadResult:
                 "target_participants": info["target_participants"],
                 "reported_participants": info.get("reported_participants"),
                 "planned_gender_split": info.get("planned_gender_split", {}),
+                "gender_target": data.gender_target,
                 "default_hourly_rate_sek": _decimal(data.default_hourly_rate_sek),
                 "support_resource_name": data.support_resource.get("name", ""),
                 "support_resource_description": data.support_resource.get(
@@ -110,7 +111,10 @@ def programme_load(*, text: str, by=None) -> LoadResult:
             _upsert(
                 ProgrammeCategory,
                 {"programme": programme, "category": category},
-                {"hourly_rate_sek": _decimal(row.get("hourly_rate_sek"))},
+                {
+                    "hourly_rate_sek": _decimal(row.get("hourly_rate_sek")),
+                    "target": row.get("target"),
+                },
                 result,
             )
         formats = [
@@ -134,6 +138,7 @@ def programme_load(*, text: str, by=None) -> LoadResult:
                     "left_early": row.get("left_early", False),
                     "joined": joined,
                     "left": row.get("left"),
+                    "target": row.get("target"),
                 },
                 result,
             )

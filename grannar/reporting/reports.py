@@ -13,9 +13,10 @@ from openpyxl import Workbook
 from grannar.core import charts
 from grannar.core.suppression import PRIMARY, SECONDARY, THRESHOLD, suppress
 from grannar.programmes.models import Programme
+from grannar.programmes.selectors import left_memberships
 from grannar.reporting.counting import Figures, figures, sek
 from grannar.reporting.documents import Document
-from grannar.reporting.selectors import Labels, labels_for, sessions_held
+from grannar.reporting.selectors import Labels, Targets, labels_for, sessions_held, targets_for
 from grannar.training.facts import Scope
 
 Value = int | str
@@ -86,6 +87,84 @@ def breakdowns(result: Figures, labels: Labels, *, suppressed: bool) -> list[Bre
             )
         )
     return tables
+
+
+@dataclass(frozen=True)
+class TargetTable:
+    """Targets beside what was reached: rows of (label, target, reached, share)."""
+
+    key: str
+    title: str
+    columns: tuple[str, str, str, str]
+    rows: list[tuple[str, str, Value, str]]
+
+
+def target_tables(
+    result: Figures, tables: list[Breakdown], targets: Targets, labels: Labels
+) -> list[TargetTable]:
+    """Each target the programme sets against the participants reached, with the same cells
+    as the breakdowns (so suppressed where they are): per municipality and staff category the
+    share of the target reached, per gender the share of all participants."""
+    shown = {table.key: table for table in tables}
+    specs = [
+        ("by_municipality", _("Target per municipality"), _("Municipality"), targets.municipality),
+        (
+            "by_staff_category",
+            _("Target per staff category"),
+            _("Staff category"),
+            targets.staff_category,
+        ),
+        ("by_gender", _("Planned gender split"), _("Gender"), targets.gender),
+    ]
+    made = []
+    for key, title, heading, goals in specs:
+        if not goals:
+            continue
+        table = shown[key]
+        names = getattr(labels, key.removeprefix("by_"))
+        reached = _reached(table)
+        rows = []
+        for code, goal in goals.items():
+            count = reached.get(code, "–" if table.withheld else 0)
+            if key == "by_gender":
+                whole = result.participants
+                target, share = _percent(goal), _ratio(count, whole)
+            else:
+                target, share = display(goal), _ratio(count, goal)
+            rows.append((names.get(code, code), target, count, share))
+        columns = (
+            (heading, _("Planned share"), _("Reached"), _("Share of participants"))
+            if key == "by_gender"
+            else (heading, _("Target"), _("Reached"), _("Share of target"))
+        )
+        made.append(TargetTable(key=key, title=title, columns=columns, rows=rows))
+    return made
+
+
+def _ratio(count: Value, whole: int) -> str:
+    return _percent(count / whole) if isinstance(count, int) and whole else "–"
+
+
+def _reached(table: Breakdown) -> dict[str, Value]:
+    return {code: value for code, _label, value in table.rows}
+
+
+def leaving_notes(programme: Programme) -> list[tuple[int, str]]:
+    """Per municipality that left the programme (by id), a sentence naming the day it left."""
+    notes = []
+    for membership in left_memberships(programme):
+        name = membership.municipality.name
+        if membership.left is None:
+            note = _("%(municipality)s left the programme early; the date is not recorded.") % {
+                "municipality": name
+            }
+        else:
+            note = _(
+                "%(municipality)s left the programme on %(date)s; sessions after that date "
+                "do not count in its figures."
+            ) % {"municipality": name, "date": membership.left.isoformat()}
+        notes.append((membership.municipality_id, note))
+    return notes
 
 
 def small(value: int, *, suppressed: bool) -> Value:
@@ -176,6 +255,14 @@ def summary_document(programme: Programme) -> Document:
     return document
 
 
+def _target_table(document: Document, table: TargetTable) -> None:
+    document.table(
+        caption=table.title,
+        columns=list(table.columns),
+        rows=[[label, target, display(count), share] for label, target, count, share in table.rows],
+    )
+
+
 def _breakdown_table(document: Document, table: Breakdown) -> None:
     rows = [[code, label, display(value)] for code, label, value in table.rows]
     if table.total != "":
@@ -240,15 +327,22 @@ def final_report(programme: Programme) -> Document:
     )
     document.chart(reached_chart(result, suppressed=False), _("Participants reached over time"))
     tables = breakdowns(result, labels, suppressed=False)
+    for table in target_tables(result, tables, targets_for(programme), labels):
+        _target_table(document, table)
     for table in tables:
         document.chart(table.chart(), table.title)
         _breakdown_table(document, table)
 
     document.page_break()
     document.heading(_("Municipalities"))
+    notes = dict(leaving_notes(programme))
+    for note in notes.values():
+        document.text(note)
     for municipality_id, name in _municipalities(programme):
         part = figures(Scope(programme=programme, municipality_id=municipality_id))
         document.heading(name, level=2)
+        if municipality_id in notes:
+            document.text(notes[municipality_id])
         document.figures(
             [
                 (label, display(value))
@@ -398,6 +492,7 @@ class Section:
     reached: list[tuple[str, int]]
     reached_chart: str
     tables: list[Breakdown]
+    targets: list[TargetTable]
 
 
 def sees_everything(user) -> bool:
@@ -411,6 +506,7 @@ def dashboard(
     """The dashboard for `user`: in full for admins and auditors; a coordinator's own
     municipality in full and everything else suppressed; suppressed for evaluators."""
     labels = labels_for(programme)
+    targets = targets_for(programme)
     names = dict(_municipalities(programme))
     full = sees_everything(user)
     own = [] if full else [m for m in user.coordinated_municipality_ids if m in names]
@@ -418,25 +514,29 @@ def dashboard(
     if municipality_id is None:
         for m_id in own:
             sections.append(
-                _section(Scope(programme, start, end, m_id), names[m_id], labels, False)
+                _section(Scope(programme, start, end, m_id), names[m_id], labels, targets, False)
             )
     title = names.get(municipality_id, "") if municipality_id else _("The whole programme")
     suppressed = not full and municipality_id not in own
     sections.append(
-        _section(Scope(programme, start, end, municipality_id), title, labels, suppressed)
+        _section(Scope(programme, start, end, municipality_id), title, labels, targets, suppressed)
     )
     return sections
 
 
-def _section(scope: Scope, title: str, labels: Labels, suppressed: bool) -> Section:
+def _section(
+    scope: Scope, title: str, labels: Labels, targets: Targets, suppressed: bool
+) -> Section:
+    """One scope's figures; the programme's targets only where the scope is the whole of it."""
     result = figures(scope)
+    tables = breakdowns(result, labels, suppressed=suppressed)
+    whole = scope.municipality_id is None
     return Section(
         title=title,
         suppressed=suppressed,
-        key_figures=key_figures(
-            result, suppressed=suppressed, target=scope.municipality_id is None
-        ),
+        key_figures=key_figures(result, suppressed=suppressed, target=whole),
         reached=reached_points(result, suppressed=suppressed),
         reached_chart=reached_chart(result, suppressed=suppressed),
-        tables=breakdowns(result, labels, suppressed=suppressed),
+        tables=tables,
+        targets=target_tables(result, tables, targets, labels) if whole else [],
     )

@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from grannar.core.rules import AGE_BANDS
+from grannar.core.rules import AGE_BANDS, GENDERS
 from grannar.programmes.models import Municipality, Programme, Sector
 from grannar.training.facts import Scope
 from grannar.training.models import Registration, Session
@@ -58,7 +58,9 @@ def municipality_choices(programme: Programme) -> list[tuple[int, str]]:
 
 def sessions_held(scope: Scope) -> QuerySet:
     """Sessions of the scope with at least one attended registration, with how many attended."""
-    attended = Q(registrations__status=Registration.Status.ATTENDED)
+    attended = Q(registrations__status=Registration.Status.ATTENDED) & scope.member_q(
+        person="registrations__person", starts="starts"
+    )
     if scope.municipality_id is not None:
         attended &= Q(registrations__person__municipality_id=scope.municipality_id)
     with scopes_disabled():
@@ -70,3 +72,34 @@ def sessions_held(scope: Scope) -> QuerySet:
             .select_related("course", "host_municipality")
             .order_by("starts", "code")
         )
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The programme's targets, keyed as the figures are: participants per municipality code
+    and per staff category code, and the planned share per gender."""
+
+    municipality: dict[str, int]
+    staff_category: dict[str, int]
+    gender: dict[str, float]
+
+    def __bool__(self) -> bool:
+        return bool(self.municipality or self.staff_category or self.gender)
+
+
+def targets_for(programme: Programme) -> Targets:
+    """The targets the programme file sets (2 queries)."""
+    return Targets(
+        municipality=dict(
+            programme.memberships.filter(target__isnull=False, participates=True).values_list(
+                "municipality__code", "target"
+            )
+        ),
+        staff_category=dict(
+            programme.programme_categories.filter(target__isnull=False)
+            .order_by("category__name")
+            .values_list("category__code", "target")
+        ),
+        # In the order of the breakdowns: a JSON column need not keep the file's order.
+        gender={g: programme.gender_target[g] for g in GENDERS if g in programme.gender_target},
+    )

@@ -42,6 +42,7 @@ def dashboard_view(request, code: str):
             "programme": programme,
             "form": form,
             "sections": sections,
+            "leaving_notes": [note for _id, note in reports.leaving_notes(programme)],
             "full": reports.sees_everything(request.user),
             "exports": [(kind, label) for kind, (label, _make) in EXPORTS.items()],
         },

@@ -6,6 +6,7 @@ counts them, and evaluation uses the same facts for its breakdowns.
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models import F, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django_scopes import scopes_disabled
 
 from grannar.core.rules import UNKNOWN, WholeHours, age_band, gender_key
 from grannar.programmes.models import Programme
+from grannar.programmes.selectors import leaving_dates
 from grannar.training.models import Registration
 
 
@@ -40,6 +42,23 @@ class Scope:
             q &= Q(**{f"{starts}__lt": _local_midnight(self.end + dt.timedelta(1))})
         return q
 
+    @cached_property
+    def leaving_dates(self) -> dict[int, dt.date]:
+        return leaving_dates(self.programme)
+
+    def member_q(self, person: str = "person", starts: str = "session__starts") -> Q:
+        """Registrations made while the person's municipality was a member: not at a session
+        starting after the day it left the programme."""
+        q = Q()
+        for municipality_id, left in self.leaving_dates.items():
+            q &= ~Q(
+                **{
+                    f"{person}__municipality_id": municipality_id,
+                    f"{starts}__gte": _local_midnight(left + dt.timedelta(1)),
+                }
+            )
+        return q
+
 
 def _local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time()))
@@ -48,9 +67,12 @@ def _local_midnight(day: dt.date) -> dt.datetime:
 def attended_registrations(scope: Scope) -> QuerySet:
     """Every attended registration in the programme (support resources included), for the
     scope's municipality but for the whole programme period: a person's age band and entry date
-    come from their first attended session, whatever the period shown."""
+    come from their first attended session, whatever the period shown. Sessions after the
+    person's municipality left the programme do not count."""
     rows = Registration.objects.filter(
-        session__course__programme=scope.programme, status=Registration.Status.ATTENDED
+        scope.member_q(),
+        session__course__programme=scope.programme,
+        status=Registration.Status.ATTENDED,
     )
     if scope.municipality_id is not None:
         rows = rows.filter(person__municipality_id=scope.municipality_id)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from grannar.core.audit import log_action
 from grannar.people.models import Person, Role, User
+from grannar.programmes.selectors import leaving_dates
 from grannar.training import notifications, seats, waitlist
 from grannar.training.models import (
     Attendance,
@@ -54,6 +55,28 @@ def check_may_register(*, by: User, person: Person) -> None:
     raise RegistrationError(_("You may not register this person."), code="not_allowed")
 
 
+def check_still_member(*, session: Session, person: Person) -> None:
+    """Staff of a municipality that has left the programme cannot register for its sessions
+    starting after the day it left."""
+    programme = session.course.programme
+    if programme is None:
+        return
+    left = leaving_dates(programme).get(person.municipality_id)
+    if left is not None and timezone.localtime(session.starts).date() > left:
+        raise RegistrationError(
+            _(
+                "%(municipality)s left %(programme)s on %(date)s; its staff cannot register "
+                "for sessions after that date."
+            )
+            % {
+                "municipality": person.municipality.name,
+                "programme": programme.name,
+                "date": left.isoformat(),
+            },
+            code="left_programme",
+        )
+
+
 def _next_in_line() -> int:
     return time.time_ns()
 
@@ -61,6 +84,7 @@ def _next_in_line() -> int:
 def registration_create(*, session: Session, person: Person, by: User) -> Registration:
     """Give `person` a seat on `session`, or a place in its waiting line when it is full."""
     check_may_register(by=by, person=person)
+    check_still_member(session=session, person=person)
     check_registration_open(session)
     seen = seats.seen_counts(session.pk)
     try:

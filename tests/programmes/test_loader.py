@@ -210,3 +210,94 @@ def test_problems_are_reported_in_swedish_by_default():
     with translation.override("sv"), pytest.raises(ProgrammeFileError) as error:
         programme_load(text=MINIMAL.replace('sector = "skola"\nhourly', 'sector = "x"\nhourly'))
     assert "staff_category[1].sector: okänd sektor x" in error.value.problems
+
+
+TARGETS = MINIMAL.replace(
+    "participates = true\n", "participates = true\ntarget = 30\nleft = 2021-03-31\n"
+).replace("hourly_rate_sek = 400\n", "hourly_rate_sek = 400\ntarget = 20\n") + (
+    '\n[[municipality]]\nname = "Kommun B"\ncode = "9002"\nparticipates = false\n'
+    "\n[targets]\ngender = { kvinna = 0.7, man = 0.3 }\n"
+)
+
+
+def test_targets_and_leaving_date_are_loaded_and_reloading_changes_nothing():
+    programme = programme_load(text=TARGETS).programme
+    membership = programme.memberships.get(municipality__code="9001")
+    assert membership.target == 30
+    assert membership.left.isoformat() == "2021-03-31"
+    assert programme.memberships.get(municipality__code="9002").target is None
+    assert programme.programme_categories.get().target == 20
+    assert programme.gender_target == {"kvinna": 0.7, "man": 0.3}
+    before = snapshot()
+    assert not programme_load(text=TARGETS).changed
+    assert snapshot() == before
+
+
+def test_removing_targets_from_the_file_removes_them():
+    programme_load(text=TARGETS)
+    programme = programme_load(text=MINIMAL).programme
+    membership = programme.memberships.get(municipality__code="9001")
+    assert membership.target is None
+    assert membership.left is None
+    assert programme.programme_categories.get().target is None
+    assert programme.gender_target == {}
+
+
+def test_reference_file_plans_the_gender_split_of_its_application(programme):
+    assert programme.gender_target == {"kvinna": 0.75, "man": 0.25}
+    assert not programme.memberships.filter(target__isnull=False).exists()
+    assert programme.memberships.get(municipality__code="1407").left is None
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("target = 30", "target = 0"), "municipality[1].target: must be greater than 0"),
+        (("target = 30", 'target = "30"'), "municipality[1].target: must be an integer"),
+        (("target = 20", "target = -2"), "staff_category[1].target: must be greater than 0"),
+        (
+            ("participates = false", "participates = false\ntarget = 5"),
+            "municipality[2].target: only a participating municipality has a target",
+        ),
+        (
+            ("left = 2021-03-31", "left = 2022-01-01"),
+            "municipality[1].left: 2022-01-01 is outside the programme period",
+        ),
+        (
+            ("left = 2021-03-31", "left = 2020-05-01\njoined = 2020-06-01"),
+            "municipality[1].left: 2020-05-01 is before joined",
+        ),
+        (
+            ("participates = false", "participates = false\nleft = 2021-01-01"),
+            "municipality[2].left: only a participating municipality can leave",
+        ),
+        (("man = 0.3", "man = 0.2"), "targets.gender: the shares add up to 0.9, not 1"),
+        (("man = 0.3", "male = 0.3"), "targets.gender.male: unknown gender"),
+        (
+            ("kvinna = 0.7, man = 0.3", 'kvinna = 1.7, man = "-0.7"'),
+            "targets.gender.kvinna: must be a share between 0 and 1",
+        ),
+        (("kvinna = 0.7, man = 0.3", "man = true"), "targets.gender.man: must be a share"),
+        (("gender = { kvinna = 0.7, man = 0.3 }", "gender = {}"), "targets.gender: must give"),
+        (("gender = {", "routines = 3\ngender = {"), "targets.routines: unknown key"),
+        (("gender = { kvinna = 0.7, man = 0.3 }", 'gender = "70/30"'), "targets.gender: must be"),
+        (("man = 0.3", "man = 0.3, annat = 0"), None),
+    ],
+)
+def test_bad_targets_are_refused_whole_naming_the_key(change, message):
+    text = TARGETS.replace(*change)
+    assert text != TARGETS
+    if message is None:  # a valid edit, as a control
+        programme_load(text=text)
+        return
+    with pytest.raises(ProgrammeFileError) as error:
+        programme_load(text=text)
+    assert any(message in problem for problem in error.value.problems), error.value.problems
+    assert Programme.objects.count() == 0
+    assert Municipality.objects.count() == 0
+
+
+def test_target_problems_are_reported_in_swedish_by_default():
+    with translation.override("sv"), pytest.raises(ProgrammeFileError) as error:
+        programme_load(text=TARGETS.replace("man = 0.3", "man = 0.2"))
+    assert error.value.problems == ["targets.gender: andelarna blir tillsammans 0.9, inte 1"]
