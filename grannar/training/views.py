@@ -16,6 +16,7 @@ from django_scopes import scopes_disabled
 from grannar.core.audit import log_action
 from grannar.core.pagination import paginate
 from grannar.core.permissions import role_required
+from grannar.core.redirects import next_url
 from grannar.people.models import Person, Role
 from grannar.people.selectors import person_list
 from grannar.programmes.models import Programme, SubGoal
@@ -186,7 +187,7 @@ def cancel_view(request, pk: int):
         messages.error(request, error.messages[0])
     else:
         messages.success(request, _("The registration has been cancelled."))
-    return redirect(request.POST.get("next") or reverse("training:my_registrations"))
+    return redirect(next_url(request, reverse("training:my_registrations")))
 
 
 @login_required
