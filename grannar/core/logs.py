@@ -5,29 +5,41 @@ query string (it carries searched names) and never a one-time token or code in t
 runserver's request lines and by Django's own request warnings (`RequestLineFilter`).
 """
 
+import functools
 import logging
 import re
 from urllib.parse import urlsplit
 
-from django.urls import Resolver404, resolve
+from django.urls import reverse
 
 HIDDEN = "[hidden]"
 # URL names whose path carries a secret, and the path parameter that holds it.
 SECRET_PARAMETERS = {"survey_answer": "token", "certificate_verify": "code"}
 
 
+@functools.cache
+def _secret_prefixes() -> tuple[str, ...]:
+    """The path before each secret (`/s/`, `/verify/`), read from the URL configuration."""
+    marker = "SECRET"
+    return tuple(
+        reverse(name, kwargs={parameter: marker}).split(marker, 1)[0]
+        for name, parameter in SECRET_PARAMETERS.items()
+    )
+
+
 def loggable_path(path: str) -> str:
-    """The path without its query string, with any secret path segment replaced."""
+    """The path without its query string, with the segment after a secret's prefix replaced
+    (also when the rest of the path does not resolve, as `/s/<token>` without its slash)."""
     path = path.split("?", 1)[0].split("#", 1)[0]
     try:
-        match = resolve(path)
-    except Resolver404:
-        return path
-    parameter = SECRET_PARAMETERS.get(match.view_name)
-    secret = match.kwargs.get(parameter) if parameter else None
-    if not secret:
-        return path
-    return "/".join(HIDDEN if part == secret else part for part in path.split("/"))
+        prefixes = _secret_prefixes()
+    except Exception:  # a log line must never raise; then it says nothing of the path
+        return HIDDEN
+    for prefix in prefixes:
+        if path.startswith(prefix) and len(path) > len(prefix):
+            _secret, slash, rest = path[len(prefix) :].partition("/")
+            return f"{prefix}{HIDDEN}{slash}{rest}"
+    return path
 
 
 def loggable_url(url: str) -> str:

@@ -27,6 +27,9 @@ def test_loggable_path_drops_queries_and_hides_secrets():
     assert loggable_path(f"/people/?q={SEARCH}&page=2") == "/people/"
     assert loggable_path(f"/s/{TOKEN}/") == "/s/[hidden]/"
     assert loggable_path(f"/s/{TOKEN}/?lang=en") == "/s/[hidden]/"
+    assert loggable_path(f"/s/{TOKEN}") == "/s/[hidden]"  # before the slash is appended
+    assert loggable_path(f"/s/{TOKEN}/extra/") == "/s/[hidden]/extra/"
+    assert loggable_path("/s/") == "/s/"
     assert loggable_path("/verify/ABCD1234/") == "/verify/[hidden]/"
     assert loggable_path("/training/registrations/5/cancel/") == "/training/registrations/5/cancel/"
     assert loggable_path("/no/such/page/?q=x") == "/no/such/page/"
