@@ -120,9 +120,11 @@ def logged(caplog):
 def test_a_refusal_is_one_line_without_traceback(client, world, logged):
     sign_in(client, world["users"]["participant"])
     assert client.get(reverse("people:list"), {"q": "Anna Svensson"}).status_code == 403
+    missing = reverse("training:certificate_download", args=[999999])
+    assert client.get(missing, {"q": "x"}).status_code == 404  # raised as Http404
     records = [r for r in logged.records if r.name == "django.request"]
-    assert [r.getMessage() for r in records] == ["403 GET /people/"]
-    assert records[0].exc_info is None
+    assert [r.getMessage() for r in records] == ["403 GET /people/", f"404 GET {missing}"]
+    assert [r.exc_info for r in records] == [None, None]
     assert "Traceback" not in logged.text
     assert "Svensson" not in logged.text
 
