@@ -197,12 +197,23 @@ def _tasks() -> dict:
 
 TASKS = _tasks()
 
+# Request lines leave out query strings and tokens in paths; a refusal is one line.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "request_line": {"()": "grannar.core.logs.RequestLineFilter"},
+        "server_line": {"()": "grannar.core.logs.ServerLineFilter"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("GRANNAR_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["request_line"]},
+        "django.security.csrf": {"filters": ["request_line"]},
+        "django.server": {"filters": ["server_line"], "propagate": True},
+    },
 }
 
 GRANNAR_REFERENCE_PROGRAMME = BASE_DIR / "grannar" / "programmes" / "data" / "nya-grannar.toml"

@@ -1,17 +1,14 @@
 """The pseudonymised export for evaluators: one row per response, a code instead of a person,
 never a name, e-mail address or personnummer. Every export is audit-logged."""
 
-import csv
-import io
-
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from grannar.core.audit import log_action
+from grannar.core.privacy import mask_personal_data
+from grannar.core.spreadsheets import XLSX, csv_bytes, workbook_bytes
 from grannar.evaluation.models import Answer, Question, Response, Survey
 from grannar.evaluation.services import pseudonym
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _respondent(survey: Survey, response: Response, number: int) -> str:
@@ -71,17 +68,13 @@ def _value(answer: Answer | None):
         return float(answer.number)
     if answer.choices:
         return ";".join(answer.choices)
-    return answer.text
+    return mask_personal_data(answer.text)
 
 
 def survey_export(*, survey: Survey, fmt: str, by) -> tuple[bytes, str]:
     header, rows = survey_rows(survey)
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows(rows)
-        content, content_type = buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8"
+        content, content_type = csv_bytes(header, rows), "text/csv; charset=utf-8"
     else:
         book = Workbook()
         sheet = book.active
@@ -89,9 +82,7 @@ def survey_export(*, survey: Survey, fmt: str, by) -> tuple[bytes, str]:
         sheet.append(header)
         for row in rows:
             sheet.append(row)
-        output = io.BytesIO()
-        book.save(output)
-        content, content_type = output.getvalue(), XLSX
+        content, content_type = workbook_bytes(book), XLSX
     log_action(
         action="evaluation.answers.exported",
         actor=by,

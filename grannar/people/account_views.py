@@ -4,10 +4,10 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from grannar.core.redirects import next_url
 from grannar.people.forms import TokenForm
 from grannar.people.two_factor import (
     recovery_codes_left,
@@ -22,12 +22,7 @@ _NEW_CODES = "grannar_new_recovery_codes"
 
 
 def _next_url(request) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return "/"
+    return next_url(request, "/")
 
 
 @login_required

@@ -2,7 +2,6 @@
 export carrying personnummer), attendance per participant and month, and co-financing by
 municipality, staff category and month. Every export is audit-logged by `esf_export`."""
 
-import io
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from decimal import Decimal
@@ -16,6 +15,7 @@ from openpyxl import Workbook
 
 from grannar.core.audit import log_action
 from grannar.core.crypto import decrypt_text
+from grannar.core.spreadsheets import workbook_bytes
 from grannar.people.models import Person
 from grannar.programmes.models import Programme
 from grannar.reporting.counting import hourly_rates
@@ -30,12 +30,6 @@ def _book(title: str, header: list[str]) -> tuple[Workbook, object]:
     sheet.append(header)
     sheet.freeze_panes = "A2"
     return book, sheet
-
-
-def _bytes(book: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def _months(programme: Programme):
@@ -104,7 +98,7 @@ def scb_participants(programme: Programme) -> tuple[bytes, int]:
     months.append([_("Month"), _("Entered"), _("Left")])
     for month in sorted(set(entered) | set(left)):
         months.append([month, entered[month], left[month]])
-    return _bytes(book), len(facts)
+    return workbook_bytes(book), len(facts)
 
 
 def attendance_by_month(programme: Programme) -> tuple[bytes, int]:
@@ -153,7 +147,7 @@ def attendance_by_month(programme: Programme) -> tuple[bytes, int]:
                 attestation.attested.replace(tzinfo=None) if attestation else None,
             ]
         )
-    return _bytes(book), len(months)
+    return workbook_bytes(book), len(months)
 
 
 def cofinancing_by_month(programme: Programme) -> tuple[bytes, int]:
@@ -205,7 +199,7 @@ def cofinancing_by_month(programme: Programme) -> tuple[bytes, int]:
         )
         count += 1
     sheet.append([_("Total"), "", "", None, totals["hours"], None, totals["amount"]])
-    return _bytes(book), count
+    return workbook_bytes(book), count
 
 
 EXPORTS: dict[str, tuple[object, Callable[[Programme], tuple[bytes, int]]]] = {

@@ -1,7 +1,6 @@
 """The figures as people read them: labelled breakdowns (suppressed for those who must not see
 small groups), key figures, charts, and the summary and final report built from them."""
 
-import io
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from grannar.core import charts
+from grannar.core.spreadsheets import workbook_bytes
 from grannar.core.suppression import PRIMARY, SECONDARY, THRESHOLD, suppress
 from grannar.programmes.models import Programme
 from grannar.programmes.selectors import left_memberships
@@ -293,9 +293,7 @@ def summary_xlsx(programme: Programme) -> bytes:
             page.append([code, label, value])
         if table.total != "":
             page.append(["", _("Total"), table.total])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
 
 
 # The final report -------------------------------------------------------------------------

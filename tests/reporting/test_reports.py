@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from grannar.core.models import AuditEvent
-from grannar.programmes.models import Municipality
+from grannar.programmes.models import Municipality, StaffCategory
 from grannar.programmes.services import programme_load
 from grannar.reporting.counting import figures
 from grannar.reporting.reports import final_report
@@ -94,6 +94,22 @@ def test_json_xlsx_pdf_and_dashboard_agree(populated, tmp_path, capsysbinary, cl
     tables = dashboard_tables(html)
     for key in ("by_municipality", "by_staff_category", "by_gender", "by_age_band", "by_subgoal"):
         assert tables[key] == summary[key], key
+
+
+def test_summary_xlsx_keeps_hostile_names_as_text(populated):
+    """A municipality or category name that looks like a formula stays text; figures stay
+    numbers."""
+    from grannar.reporting.reports import summary_xlsx
+
+    Municipality.objects.filter(code="1481").update(name='=HYPERLINK("http://evil.example")')
+    StaffCategory.objects.filter(code="pedagogisk").update(name="@SUM(A1:A9)")
+    book = load_workbook(io.BytesIO(summary_xlsx(populated["programme"])))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    texts = {cell.value for cell in cells if cell.data_type == "s"}
+    assert {'\'=HYPERLINK("http://evil.example")', "'@SUM(A1:A9)"} <= texts
+    key = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True)}
+    assert key["Deltagare"] == 15
 
 
 def test_figures_identical_across_entry_points(populated):

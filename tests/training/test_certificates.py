@@ -46,11 +46,22 @@ def attended(world):
         )
 
 
-def test_participant_downloads_a_certificate_with_the_facts(client, world, attended):
+def test_participant_issues_and_downloads_a_certificate_with_the_facts(client, world, attended):
     sign_in(client, world["users"]["participant"])
-    response = client.get(reverse("training:certificate_download", args=[attended.pk]))
-    assert response["Content-Type"] == "application/pdf"
+    url = reverse("training:certificate_download", args=[attended.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Utfärda intyget (PDF)" in page.content.decode()
+    assert not Certificate.objects.exists()  # looking issues nothing
+    assert not AuditEvent.objects.filter(action__startswith="training.certificate").exists()
+
+    issued = client.post(url)
+    assert issued.status_code == 302
+    assert issued["Location"] == url
     certificate = Certificate.objects.get()
+    assert AuditEvent.objects.filter(action="training.certificate.issued").count() == 1
+    response = client.get(url)
+    assert response["Content-Type"] == "application/pdf"
     assert certificate.code in response["Content-Disposition"]
     assert attended.person.last_name not in response["Content-Disposition"]
     text = pdf_text(response.content)
@@ -59,9 +70,47 @@ def test_participant_downloads_a_certificate_with_the_facts(client, world, atten
     assert "2 timmar" in text  # 2.5 attended hours, rounded down
     assert certificate.code in text
     assert AuditEvent.objects.filter(action="training.certificate.downloaded").exists()
-    # A second download reuses the same certificate.
-    client.get(reverse("training:certificate_download", args=[attended.pk]))
+    # Issuing again keeps the same certificate.
+    client.post(url)
     assert Certificate.objects.count() == 1
+    assert AuditEvent.objects.filter(action="training.certificate.issued").count() == 1
+
+
+def test_my_registrations_offers_the_certificate_as_a_form(client, world, attended):
+    sign_in(client, world["users"]["participant"])
+    html = client.get(reverse("training:my_registrations")).content.decode()
+    url = reverse("training:certificate_download", args=[attended.pk])
+    assert f'<form method="post" action="{url}">' in html
+    assert f'href="{url}"' not in html
+
+
+def test_a_registration_not_attended_gets_no_certificate(client, world):
+    session = make_session(programme=world["programme"])
+    participant = world["users"]["participant"]
+    with scopes_disabled():
+        registration = registration_create(
+            session=session, person=participant.person, by=participant
+        )
+    sign_in(client, participant)
+    url = reverse("training:certificate_download", args=[registration.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Bara genomförda tillfällen har intyg." in page.content.decode()
+    assert "<button" not in page.content.decode().split("<main")[1].split("</main>")[0]
+    refused = client.post(url, follow=True)
+    assert refused.redirect_chain[-1][0] == reverse("training:my_registrations")
+    assert "Bara genomförda tillfällen har intyg." in refused.content.decode()
+    assert not Certificate.objects.exists()
+
+
+def test_certificate_issue_needs_csrf(world, attended):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    sign_in(client, world["users"]["participant"])
+    url = reverse("training:certificate_download", args=[attended.pk])
+    assert client.post(url).status_code == 403
+    assert not Certificate.objects.exists()
 
 
 def test_only_attended_registrations_have_certificates(world):
@@ -74,22 +123,24 @@ def test_only_attended_registrations_have_certificates(world):
         certificate_issue(registration=registration, by=None)
 
 
-def test_who_may_download(client, world, attended):
+def test_who_may_issue_and_download(client, world, attended):
     url = reverse("training:certificate_download", args=[attended.pk])
-    for role, status in (
-        ("admin", 200),
-        ("coordinator", 200),
-        ("trainer", 404),
-        ("evaluator", 404),
-        ("auditor", 404),
-    ):
-        sign_in(client, world["users"][role])
-        assert client.get(url).status_code == status, role
     other_coordinator = make_user(
         role="coordinator", programme=world["programme"], municipality=world["other"]
     )
-    sign_in(client, other_coordinator)
-    assert client.get(url).status_code == 404
+    for user in [world["users"][r] for r in ("trainer", "evaluator", "auditor")] + [
+        other_coordinator
+    ]:
+        sign_in(client, user)
+        assert client.post(url).status_code == 404, user
+        assert client.get(url).status_code == 404, user
+    assert not Certificate.objects.exists()
+    for role in ("admin", "coordinator"):
+        sign_in(client, world["users"][role])
+        assert client.get(url).status_code == 200, role
+        assert client.post(url).status_code == 302, role
+        assert client.get(url)["Content-Type"] == "application/pdf", role
+    assert Certificate.objects.count() == 1
 
 
 def test_public_verification_shows_initials_only(client, world, attended):
