@@ -67,6 +67,7 @@ def survey_create_view(request, code: str):
         mode=form.cleaned_data["mode"],
         course=form.cleaned_data["course"],
         closes=form.cleaned_data["closes"],
+        series=form.cleaned_data["series"],
         by=request.user,
     )
     messages.success(request, _("The survey has been created as a draft."))
@@ -163,7 +164,9 @@ def survey_invite_view(request, pk: int):
 def survey_results_view(request, pk: int):
     survey = access_survey(request.user, pk)
     with scopes_disabled():
-        result = analysis.survey_result(survey, labels=analysis.breakdown_labels())
+        cache: dict = {}
+        result = analysis.survey_result(survey, labels=analysis.breakdown_labels(), cache=cache)
+        series = analysis.series_result(survey, cache=cache)
         impact = (
             analysis.organisational_impact(survey)
             if survey.phase == Survey.Phase.ORGANISATION
@@ -178,7 +181,7 @@ def survey_results_view(request, pk: int):
     return render(
         request,
         "evaluation/results.html",
-        {"survey": survey, "result": result, "impact": impact},
+        {"survey": survey, "result": result, "series": series, "impact": impact},
     )
 
 
