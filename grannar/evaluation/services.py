@@ -71,7 +71,10 @@ def check_series(*, programme, series: str, phase: str, mode: str) -> None:
         raise SurveyError(
             _("An anonymous survey cannot be linked to other surveys: leave the series empty.")
         )
-    others = Survey.objects.filter(programme=programme, series=series)
+    # Anonymous answers cannot pair, so an anonymous survey never holds a place in a series.
+    others = Survey.objects.filter(programme=programme, series=series).exclude(
+        mode=Survey.Mode.ANONYMOUS
+    )
     taken = others.filter(phase=phase).first()
     if taken is not None:
         raise SurveyError(

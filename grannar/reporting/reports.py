@@ -322,8 +322,8 @@ def evaluation_chapter(document: Document, programme: Programme) -> None:
     document.text(
         _(
             "Scale questions run from 1 to 5. Figures for fewer than five answers are not shown; "
-            "change is measured on the same people before and after, with a %(level)s "
-            "confidence interval."
+            "change is measured on the same people at two moments (before, after, follow-up), "
+            "with a %(level)s confidence interval."
         )
         % {"level": "95 %"}
     )

@@ -281,6 +281,21 @@ def test_the_service_checks_the_series_too(world, no_scope):
     assert Survey.objects.count() == 1
 
 
+def test_an_anonymous_survey_keeps_no_place_in_a_series(world, no_scope):
+    """An anonymous before survey stored with the series (as older versions did) does not
+    stop a pseudonymous one from joining it."""
+    programme = world["programme"]
+    old = survey_create_from_template(
+        programme=programme, template="before", mode="anonymous", by=None
+    )
+    Survey.objects.filter(pk=old.pk).update(series="kompetens")
+    check_series(programme=programme, series="kompetens", phase="before", mode="pseudonymous")
+    with pytest.raises(SurveyError):
+        survey_create_from_template(
+            programme=programme, template="before", mode="anonymous", by=None, series="kompetens"
+        )
+
+
 def test_evaluator_cannot_create_a_survey_with_a_series(world, no_scope, client):
     sign_in(client, world["users"]["evaluator"])
     response = _create(client, world, template="before", mode="pseudonymous", series="x")
