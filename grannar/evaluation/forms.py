@@ -66,6 +66,36 @@ class SurveyCreateForm(forms.Form):
         return data
 
 
+class SurveySeriesForm(forms.Form):
+    """The series of an existing survey, changeable until someone has answered."""
+
+    series = forms.CharField(label=_("Series"), required=False)
+
+    def __init__(self, *args, survey: Survey, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.survey = survey
+        self.initial.setdefault("series", survey.series)
+        self.fields["series"].help_text = _(
+            "Before, after and follow-up surveys in the same series are linked, so that change "
+            "is measured on the same people. Empty: the survey stands alone. Lowercase letters "
+            "a–z, digits and hyphens; it can change only until someone has answered."
+        )
+
+    def clean_series(self):
+        series = self.cleaned_data["series"]
+        try:
+            check_series(
+                programme=self.survey.programme,
+                series=series,
+                phase=self.survey.phase,
+                mode=self.survey.mode,
+                survey=self.survey,
+            )
+        except SurveyError as error:
+            raise ValidationError(str(error)) from error
+        return series
+
+
 class QuestionForm(forms.ModelForm):
     choices_text = forms.CharField(
         label=_("Choices"),

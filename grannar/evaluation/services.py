@@ -52,9 +52,10 @@ SERIES_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SERIES_LENGTH = 60
 
 
-def check_series(*, programme, series: str, phase: str, mode: str) -> None:
+def check_series(*, programme, series: str, phase: str, mode: str, survey=None) -> None:
     """A series links one before, one after and one follow-up survey of one programme whose
-    answers keep who answered, all in the same mode; SurveyError says what is wrong."""
+    answers keep who answered, all in the same mode; SurveyError says what is wrong. `survey`
+    is the survey that moves, when an existing one does."""
     if not series:
         return
     if len(series) > SERIES_LENGTH or not SERIES_PATTERN.fullmatch(series):
@@ -75,6 +76,8 @@ def check_series(*, programme, series: str, phase: str, mode: str) -> None:
     others = Survey.objects.filter(programme=programme, series=series).exclude(
         mode=Survey.Mode.ANONYMOUS
     )
+    if survey is not None:
+        others = others.exclude(pk=survey.pk)
     taken = others.filter(phase=phase).first()
     if taken is not None:
         raise SurveyError(
@@ -155,6 +158,36 @@ def _sv_intro(template: str) -> str:
         "followup": "Några månader har gått sedan utbildningen. Hur har det gått?",
         "organisation": "Till dig som är chef: hur har din enhet förändrats?",
     }.get(template, "")
+
+
+def survey_set_series(*, survey: Survey, series: str, by) -> Survey:
+    """Move a survey to another series (or none). Only before anyone has answered: the
+    pseudonyms of its answers are keyed on the series."""
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().select_related("programme").get(pk=survey.pk)
+        if Response.objects.filter(survey=survey).exists():
+            raise SurveyError(
+                _(
+                    "The series cannot change once someone has answered: the answers are "
+                    "linked through it."
+                )
+            )
+        check_series(
+            programme=survey.programme,
+            series=series,
+            phase=survey.phase,
+            mode=survey.mode,
+            survey=survey,
+        )
+        Survey.objects.filter(pk=survey.pk).update(series=series)
+        survey.series = series
+        log_action(
+            action="evaluation.survey.series_changed",
+            actor=by,
+            target=survey,
+            data={"series": series},
+        )
+    return survey
 
 
 def survey_set_status(*, survey: Survey, status: str, by) -> Survey:

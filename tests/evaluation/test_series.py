@@ -301,3 +301,84 @@ def test_evaluator_cannot_create_a_survey_with_a_series(world, no_scope, client)
     response = _create(client, world, template="before", mode="pseudonymous", series="x")
     assert response.status_code == 403
     assert not Survey.objects.exists()
+
+
+# Changing the series of an existing survey -----------------------------------------------
+
+
+def test_admin_changes_the_series_until_someone_answers(
+    world, no_scope, client, staff, django_capture_on_commit_callbacks
+):
+    from grannar.core.models import AuditEvent
+
+    survey = open_survey(world, "followup", "pseudonymous")
+    sign_in(client, world["users"]["admin"])
+    page = client.get(f"/evaluation/{survey.pk}/").content.decode()
+    assert "Spara serien" in page
+    assert not page_problems(page)
+    response = client.post(f"/evaluation/{survey.pk}/series/", {"series": "omgang-2"})
+    assert response.status_code == 302
+    survey.refresh_from_db()
+    assert survey.series == "omgang-2"
+    event = AuditEvent.objects.get(action="evaluation.survey.series_changed")
+    assert event.data == {"series": "omgang-2"}
+    client.post(f"/evaluation/{survey.pk}/series/", {"series": ""})
+    survey.refresh_from_db()
+    assert survey.series == ""
+
+    client.post(f"/evaluation/{survey.pk}/series/", {"series": "kompetens"})
+    [token] = invite(survey, staff[:1], world, django_capture_on_commit_callbacks)
+    response_submit(token=token, answers={"competence-1": 3})
+    assert "Spara serien" not in client.get(f"/evaluation/{survey.pk}/").content.decode()
+    refused = client.post(
+        f"/evaluation/{survey.pk}/series/", {"series": "omgang-3"}, follow=True
+    ).content.decode()
+    assert "Serien kan inte ändras när någon har svarat" in refused
+    survey.refresh_from_db()
+    assert survey.series == "kompetens"
+
+
+@pytest.mark.parametrize(
+    ("series", "message"),
+    [
+        ("Omgång 2", "gemener a–z, siffror och enstaka bindestreck"),
+        ("kompetens", "Serien ”kompetens” har redan en enkät för tidpunkten efter"),
+    ],
+)
+def test_changing_to_a_bad_series_is_refused_at_the_field(world, no_scope, client, series, message):
+    open_survey(world, "after", "pseudonymous")
+    survey = open_survey(world, "after", "pseudonymous", series="omgang-2")
+    sign_in(client, world["users"]["admin"])
+    response = client.post(f"/evaluation/{survey.pk}/series/", {"series": series})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert message in html
+    assert '<a href="#id_series">Serie: ' in html
+    assert not page_problems(html)
+    survey.refresh_from_db()
+    assert survey.series == "omgang-2"
+
+
+def test_the_series_service_refuses_once_answered(
+    world, no_scope, staff, django_capture_on_commit_callbacks
+):
+    from grannar.evaluation.services import survey_set_series
+
+    survey = open_survey(world, "before", "named")
+    assert survey_set_series(survey=survey, series="egen", by=None).series == "egen"
+    [token] = invite(survey, staff[:1], world, django_capture_on_commit_callbacks)
+    response_submit(token=token, answers={"competence-1": 3})
+    with pytest.raises(SurveyError):
+        survey_set_series(survey=survey, series="annan", by=None)
+    survey.refresh_from_db()
+    assert survey.series == "egen"
+
+
+def test_only_an_admin_changes_the_series(world, no_scope, client):
+    survey = open_survey(world, "before", "pseudonymous")
+    for role in ("evaluator", "coordinator"):
+        sign_in(client, world["users"][role])
+        response = client.post(f"/evaluation/{survey.pk}/series/", {"series": "x"})
+        assert response.status_code == 403
+    survey.refresh_from_db()
+    assert survey.series == "kompetens"
