@@ -140,10 +140,20 @@ def test_demo_command_without_scale_loads_the_region_demo(capsys):
     from grannar.evaluation.analysis import evaluation_summary
     from grannar.evaluation.templates import TEMPLATES
 
-    surveys = evaluation_summary(Programme.objects.get(code="nya-grannar"))["surveys"]
+    evaluation = evaluation_summary(Programme.objects.get(code="nya-grannar"))
+    surveys = evaluation["surveys"]
     assert {s["phase"] for s in surveys if s["responses"] >= 30} == set(TEMPLATES)
     after = next(s for s in surveys if s["phase"] == "after")
     assert all(q["paired_change"]["ci95"][0] > 0 for q in after["likert"])
+    # The follow-up pairs with both before and after: competence holds above where it began.
+    [series] = evaluation["series"]
+    assert list(series["surveys"]) == ["before", "after", "followup"]
+    assert {q["code"] for q in series["questions"]} == {q["code"] for q in after["likert"]}
+    for question in series["questions"]:
+        changes = question["changes"]
+        assert list(changes) == ["before-after", "after-followup", "before-followup"]
+        assert all(change["n"] >= 30 for change in changes.values())
+        assert changes["before-followup"]["ci95"][0] > 0
 
 
 def test_national_programme_file_is_valid_and_synthetic():

@@ -206,6 +206,9 @@ TABLE: dict[str, Case] = {
     "evaluation:survey_status": Case(
         survey_url("evaluation:survey_status"), everyone(403, anonymous=302, admin=405)
     ),
+    "evaluation:survey_series": Case(
+        survey_url("evaluation:survey_series"), everyone(403, anonymous=302, admin=405)
+    ),
     "evaluation:survey_invite": Case(
         survey_url("evaluation:survey_invite"), everyone(403, anonymous=302, admin=405)
     ),

@@ -1,5 +1,6 @@
 """Demo survey data: every template filled in by a plausible share of the programme's
-participants, with competence rising between before and after, and managers' answers that
+participants, with competence rising between before and after and holding, a little lower, at
+the follow-up (the same people, so the three moments pair up), and managers' answers that
 follow how much of their staff took part."""
 
 import datetime as dt
@@ -58,8 +59,15 @@ class EvaluationDemo:
         before = self._survey("before", Survey.Mode.PSEUDONYMOUS, end)
         after = self._survey("after", Survey.Mode.PSEUDONYMOUS, end)
         self.levels: dict[tuple[str, int], int] = {}
+        self.after_levels: dict[tuple[str, int], int] = {}
         made += self._answer(before, panel, 0.72)
         made += self._answer(after, panel, 0.61)
+        # The follow-up repeats the before and after questions under their codes.
+        self.shared = set(
+            Question.objects.filter(section__survey=before, kind=Question.Kind.LIKERT).values_list(
+                "code", flat=True
+            )
+        )
         followup = self._survey("followup", Survey.Mode.PSEUDONYMOUS, end)
         made += self._answer(followup, self.rng.sample(panel, k=min(300, len(panel))), 0.47)
         made += self._managers()
@@ -121,9 +129,16 @@ class EvaluationDemo:
                 level = _clip(rng.gauss(2.6, 0.8))
                 self.levels[(question.code, person.pk)] = level
                 return level
+            key = (question.code, person.pk)
             if survey.phase == Survey.Phase.AFTER:
-                start = self.levels.get((question.code, person.pk), _clip(rng.gauss(2.6, 0.8)))
-                return _clip(start + rng.gauss(0.7, 0.7))
+                start = self.levels.get(key, _clip(rng.gauss(2.6, 0.8)))
+                self.after_levels[key] = _clip(start + rng.gauss(0.7, 0.7))
+                return self.after_levels[key]
+            if survey.phase == Survey.Phase.FOLLOWUP and question.code in self.shared:
+                if key in self.after_levels:
+                    return _clip(self.after_levels[key] + rng.gauss(-0.2, 0.5))
+                start = self.levels.get(key, _clip(rng.gauss(2.6, 0.8)))
+                return _clip(start + rng.gauss(0.5, 0.7))
             if survey.phase == Survey.Phase.ORGANISATION:
                 return _clip(rng.gauss(2.2 + 0.3 * (trained or 0), 0.6))
             return _clip(rng.gauss(4.0, 0.8))

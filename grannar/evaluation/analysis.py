@@ -1,7 +1,8 @@
-"""Survey results: distributions, means, paired before/after change with a 95 % confidence
-interval, response rates, breakdowns and organisational impact. Groups under the threshold are
-never shown; identities never leave this module (pairs are matched on pseudonym or person and
-only the differences come out)."""
+"""Survey results: distributions, means, paired change between the moments of a series (before
+→ after, after → follow-up, before → follow-up) with a 95 % confidence interval, response rates,
+breakdowns and organisational impact. Groups under the threshold are never shown; identities
+never leave this module (pairs are matched on pseudonym or person and only the differences come
+out)."""
 
 import math
 import statistics
@@ -12,8 +13,17 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
+from grannar.core.privacy import mask_personal_data
 from grannar.core.suppression import PRIMARY, THRESHOLD
-from grannar.evaluation.models import Answer, Invitation, Question, Response, Survey
+from grannar.evaluation.models import (
+    MOMENT_NAMES,
+    Answer,
+    Invitation,
+    Question,
+    Response,
+    Survey,
+)
+from grannar.evaluation.templates import MOMENTS
 from grannar.training.facts import Scope, person_facts
 
 # Two-sided 95 % critical values of Student's t for 1–30 degrees of freedom.
@@ -42,7 +52,7 @@ def t_critical(df: int) -> float:
 @dataclass(frozen=True)
 class PairedChange:
     n: int
-    mean: float | None  # after − before; None when suppressed
+    mean: float | None  # later − earlier; None when suppressed
     low: float | None
     high: float | None
 
@@ -59,6 +69,27 @@ def paired_change(differences: list[float]) -> PairedChange:
     )
 
 
+# The changes a series shows, each on the people who answered at both moments.
+STEPS = (("before", "after"), ("after", "followup"), ("before", "followup"))
+
+
+@dataclass(frozen=True)
+class Change:
+    """The paired change of one scale question from moment `start` to moment `end`."""
+
+    start: str
+    end: str
+    paired: PairedChange
+
+    @property
+    def key(self) -> str:
+        return f"{self.start}-{self.end}"
+
+    @property
+    def label(self) -> str:
+        return f"{MOMENT_NAMES[self.start]} → {MOMENT_NAMES[self.end]}"
+
+
 @dataclass
 class QuestionResult:
     question: Question
@@ -66,12 +97,17 @@ class QuestionResult:
     mean: float | None = None
     distribution: list[tuple[str, int | str]] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
-    paired: PairedChange | None = None
+    changes: list[Change] = field(default_factory=list)  # from earlier moments to this survey
     breakdowns: dict[str, list[tuple[str, int, float | None]]] = field(default_factory=dict)
 
     @property
     def shown(self) -> bool:
         return self.n >= THRESHOLD
+
+    @property
+    def paired(self) -> PairedChange | None:
+        """The change since the series' before survey, if there is one."""
+        return next((c.paired for c in self.changes if c.start == Survey.Phase.BEFORE), None)
 
 
 @dataclass
@@ -80,7 +116,7 @@ class SurveyResult:
     invitations: int
     responses: int
     questions: list[QuestionResult]
-    paired_with: Survey | None = None
+    compared_with: list[Survey] = field(default_factory=list)
 
     @property
     def response_rate(self) -> float | None:
@@ -93,20 +129,65 @@ def _identity(response: Response) -> str | None:
     return f"person-{response.person_id}" if response.person_id else None
 
 
-def before_survey(survey: Survey) -> Survey | None:
-    """The survey an after or follow-up survey is compared with: the series' before."""
-    if survey.phase not in (Survey.Phase.AFTER, Survey.Phase.FOLLOWUP) or not survey.series:
-        return None
-    return (
+def series_surveys(survey: Survey) -> dict[str, Survey]:
+    """The surveys linked with `survey` by moment (before, after, follow-up): its series'
+    opened surveys that keep who answered, `survey` itself among them; none outside a series."""
+    if survey.phase not in MOMENTS or not survey.series or survey.mode == Survey.Mode.ANONYMOUS:
+        return {}
+    linked: dict[str, Survey] = {}
+    for other in (
         Survey.objects.filter(
-            programme_id=survey.programme_id, series=survey.series, phase=Survey.Phase.BEFORE
+            programme_id=survey.programme_id, series=survey.series, phase__in=MOMENTS
         )
         .exclude(mode=Survey.Mode.ANONYMOUS)
-        .first()
+        .exclude(status=Survey.Status.DRAFT)
+        .order_by("id")
+    ):
+        linked.setdefault(other.phase, other)
+    linked[survey.phase] = survey
+    return {moment: linked[moment] for moment in MOMENTS if moment in linked}
+
+
+# One survey's scale answers: (question code, identity or None, value).
+ScaleAnswers = list[tuple[str, str | None, float]]
+
+
+def _scale_answers(survey: Survey, cache: dict | None = None) -> ScaleAnswers:
+    if cache is not None and survey.pk in cache:
+        return cache[survey.pk]
+    rows = [
+        (answer.question.code, _identity(answer.response), float(answer.number))
+        for answer in Answer.objects.filter(
+            response__survey=survey, question__kind=Question.Kind.LIKERT, number__isnull=False
+        ).select_related("response", "question")
+    ]
+    if cache is not None:
+        cache[survey.pk] = rows
+    return rows
+
+
+def _by_identity(rows: ScaleAnswers) -> dict[tuple[str, str], float]:
+    return {(code, identity): value for code, identity, value in rows if identity}
+
+
+def _change(start: str, end: str, earlier: dict, later: dict, code: str) -> Change:
+    """The change of question `code` for everyone with an answer at both moments."""
+    return Change(
+        start=start,
+        end=end,
+        paired=paired_change(
+            [
+                value - earlier[(code, identity)]
+                for (question, identity), value in later.items()
+                if question == code and (code, identity) in earlier
+            ]
+        ),
     )
 
 
-def survey_result(survey: Survey, *, labels: dict[str, dict] | None = None) -> SurveyResult:
+def survey_result(
+    survey: Survey, *, labels: dict[str, dict] | None = None, cache: dict | None = None
+) -> SurveyResult:
     """Everything the results page, the report and the export summarise, for one survey."""
     questions = list(
         Question.objects.filter(section__survey=survey).select_related("section", "subgoal")
@@ -115,8 +196,21 @@ def survey_result(survey: Survey, *, labels: dict[str, dict] | None = None) -> S
     answers = defaultdict(list)
     for answer in Answer.objects.filter(response__survey=survey).order_by("pk"):
         answers[answer.question_id].append(answer)
-    before = before_survey(survey)
-    before_values = _likert_by_identity(before) if before else {}
+    linked = series_surveys(survey)
+    earlier = [start for start in linked if (start, survey.phase) in STEPS]
+    earlier_values = {
+        start: _by_identity(_scale_answers(linked[start], cache)) for start in earlier
+    }
+    these_values = _by_identity(_scale_answers(survey, cache)) if earlier else {}
+    # A question pairs only with a moment that asked it under the same code.
+    asked = {
+        start: set(
+            Question.objects.filter(
+                section__survey=linked[start], kind=Question.Kind.LIKERT
+            ).values_list("code", flat=True)
+        )
+        for start in earlier
+    }
     results = []
     for question in questions:
         rows = answers[question.pk]
@@ -128,15 +222,11 @@ def survey_result(survey: Survey, *, labels: dict[str, dict] | None = None) -> S
                 counts = Counter(int(v) for v in values)
                 result.distribution = [(str(v), counts[v]) for v in range(1, 6)]
                 result.breakdowns = _breakdowns(rows, responses, labels or {})
-                if before:
-                    result.paired = paired_change(
-                        [
-                            float(a.number) - before_values[(question.code, identity)]
-                            for a in rows
-                            if (identity := _identity(responses[a.response_id]))
-                            and (question.code, identity) in before_values
-                        ]
-                    )
+                result.changes = [
+                    _change(start, survey.phase, earlier_values[start], these_values, question.code)
+                    for start in earlier
+                    if question.code in asked[start]
+                ]
         elif question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
             counts = Counter(choice for a in rows for choice in a.choices)
             result.distribution = [
@@ -144,7 +234,7 @@ def survey_result(survey: Survey, *, labels: dict[str, dict] | None = None) -> S
             ]
         else:
             # Free text only where the group is large enough for no answer to stand out.
-            result.texts = [a.text for a in rows] if result.shown else []
+            result.texts = [mask_personal_data(a.text) for a in rows] if result.shown else []
         if not result.shown:
             result.distribution = [(label, PRIMARY) for label, _count in result.distribution]
         results.append(result)
@@ -153,20 +243,80 @@ def survey_result(survey: Survey, *, labels: dict[str, dict] | None = None) -> S
         invitations=Invitation.objects.filter(survey=survey).count(),
         responses=len(responses),
         questions=results,
-        paired_with=before,
+        compared_with=[linked[start] for start in earlier],
     )
 
 
-def _likert_by_identity(survey: Survey) -> dict[tuple[str, str], float]:
-    values = {}
-    answers = Answer.objects.filter(
-        response__survey=survey, question__kind=Question.Kind.LIKERT
-    ).select_related("response", "question")
-    for answer in answers:
-        identity = _identity(answer.response)
-        if identity and answer.number is not None:
-            values[(answer.question.code, identity)] = float(answer.number)
-    return values
+@dataclass(frozen=True)
+class Moment:
+    """One scale question at one moment of a series: answers and their mean (None under 5)."""
+
+    moment: str
+    n: int
+    mean: float | None
+
+
+@dataclass(frozen=True)
+class SeriesQuestion:
+    question: Question  # as worded at its first moment
+    moments: list[Moment]
+    changes: list[Change]
+
+
+@dataclass(frozen=True)
+class SeriesResult:
+    """A series' before, after and follow-up side by side, per scale question asked at two or
+    more of them, with the paired change between each two moments."""
+
+    series: str
+    surveys: dict[str, Survey]
+    questions: list[SeriesQuestion]
+
+    @property
+    def moments(self) -> list[tuple[str, str]]:
+        return [(moment, MOMENT_NAMES[moment]) for moment in self.surveys]
+
+
+def series_result(survey: Survey, *, cache: dict | None = None) -> SeriesResult | None:
+    """The series `survey` belongs to, moment by moment; None unless two or more moments of it
+    keep who answered."""
+    linked = series_surveys(survey)
+    if len(linked) < 2:
+        return None
+    rows = {moment: _scale_answers(s, cache) for moment, s in linked.items()}
+    values = {moment: _by_identity(r) for moment, r in rows.items()}
+    wording: dict[str, Question] = {}
+    asked: dict[str, set[str]] = defaultdict(set)
+    for moment, s in linked.items():
+        for question in Question.objects.filter(
+            section__survey=s, kind=Question.Kind.LIKERT
+        ).select_related("section"):
+            wording.setdefault(question.code, question)
+            asked[question.code].add(moment)
+    questions = []
+    for code, question in wording.items():
+        if len(asked[code]) < 2:
+            continue
+        moments = []
+        for moment in linked:
+            if moment not in asked[code]:
+                continue
+            found = [value for c, _identity, value in rows[moment] if c == code]
+            shown = len(found) >= THRESHOLD
+            moments.append(
+                Moment(
+                    moment=moment,
+                    n=len(found),
+                    mean=round(statistics.fmean(found), 3) if shown else None,
+                )
+            )
+        changes = [
+            _change(start, end, values[start], values[end], code)
+            for start, end in STEPS
+            if start in asked[code] and end in asked[code]
+        ]
+        questions.append(SeriesQuestion(question=question, moments=moments, changes=changes))
+    return SeriesResult(series=survey.series, surveys=linked, questions=questions)
 
 
 def _breakdowns(rows, responses, labels) -> dict[str, list[tuple[str, int, float | None]]]:
@@ -196,11 +346,26 @@ def _breakdowns(rows, responses, labels) -> dict[str, list[tuple[str, int, float
     return result
 
 
-def programme_results(programme) -> list[SurveyResult]:
+def programme_results(programme, *, cache: dict | None = None) -> list[SurveyResult]:
     """Every survey of the programme that has been opened, in order."""
     labels = breakdown_labels()
     surveys = Survey.objects.filter(programme=programme).exclude(status=Survey.Status.DRAFT)
-    return [survey_result(s, labels=labels) for s in surveys.order_by("series", "id")]
+    return [survey_result(s, labels=labels, cache=cache) for s in surveys.order_by("series", "id")]
+
+
+def programme_series(programme, *, cache: dict | None = None) -> list[SeriesResult]:
+    """Every series of the programme with two or more opened moments, by name."""
+    first: dict[str, Survey] = {}
+    for survey in (
+        Survey.objects.filter(programme=programme, phase__in=MOMENTS)
+        .exclude(series="")
+        .exclude(mode=Survey.Mode.ANONYMOUS)
+        .exclude(status=Survey.Status.DRAFT)
+        .order_by("series", "id")
+    ):
+        first.setdefault(survey.series, survey)
+    results = [series_result(survey, cache=cache) for survey in first.values()]
+    return [result for result in results if result is not None]
 
 
 def breakdown_labels() -> dict[str, dict]:
@@ -300,11 +465,22 @@ def _mean(values: list[float], shown: bool) -> float | None:
     return round(statistics.fmean(values), 2) if shown and values else None
 
 
+def _paired_json(paired: PairedChange) -> dict:
+    return {
+        "n": paired.n,
+        "mean": paired.mean,
+        "ci95": None if paired.mean is None else [paired.low, paired.high],
+    }
+
+
 def evaluation_summary(programme) -> dict:
     """`grannar report evaluation --format json`: per survey the invitations, responses and
-    response rate, and per scale question n, mean and the paired change (null under 5)."""
+    response rate, and per scale question n, mean and the change since the series' before
+    (null under 5); per series each scale question at every moment and the paired change
+    between each two moments."""
+    cache: dict = {}
     surveys = []
-    for result in programme_results(programme):
+    for result in programme_results(programme, cache=cache):
         survey = result.survey
         likert = []
         for question in result.questions:
@@ -312,12 +488,7 @@ def evaluation_summary(programme) -> dict:
                 continue
             entry = {"code": question.question.code, "n": question.n, "mean": question.mean}
             if question.paired is not None:
-                paired = question.paired
-                entry["paired_change"] = {
-                    "n": paired.n,
-                    "mean": paired.mean,
-                    "ci95": None if paired.mean is None else [paired.low, paired.high],
-                }
+                entry["paired_change"] = _paired_json(question.paired)
             likert.append(entry)
         surveys.append(
             {
@@ -332,4 +503,19 @@ def evaluation_summary(programme) -> dict:
                 "likert": likert,
             }
         )
-    return {"programme": programme.code, "surveys": surveys}
+    series = [
+        {
+            "series": result.series,
+            "surveys": {moment: s.pk for moment, s in result.surveys.items()},
+            "questions": [
+                {
+                    "code": q.question.code,
+                    "moments": {m.moment: {"n": m.n, "mean": m.mean} for m in q.moments},
+                    "changes": {c.key: _paired_json(c.paired) for c in q.changes},
+                }
+                for q in result.questions
+            ],
+        }
+        for result in programme_series(programme, cache=cache)
+    ]
+    return {"programme": programme.code, "surveys": surveys, "series": series}

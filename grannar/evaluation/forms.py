@@ -3,7 +3,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from grannar.evaluation.models import Question, Survey, localized
-from grannar.evaluation.templates import NO_CHILD_DATA, TEMPLATES
+from grannar.evaluation.services import SurveyError, check_series, default_series
+from grannar.evaluation.templates import DEFAULT_SERIES, NO_CHILD_DATA, TEMPLATES
 
 TEMPLATE_LABELS = {
     "reaction": _("Reaction after each session"),
@@ -22,10 +23,12 @@ class SurveyCreateForm(forms.Form):
         label=_("Mode"),
         choices=Survey.Mode.choices,
         help_text=_(
-            "Anonymous: no link to the person. Pseudonymous: before and after are linked "
-            "through a code. Named: the answer is stored with the person."
+            "Anonymous: no link to the person. Pseudonymous: before, after and follow-up are "
+            "linked through a code. Named: the answer is stored with the person."
         ),
     )
+    # The length is checked with the rest of the series, so that one message says it all.
+    series = forms.CharField(label=_("Series"), required=False)
     course = forms.ModelChoiceField(
         label=_("Course"), queryset=None, required=False, empty_label=_("The whole programme")
     )
@@ -40,7 +43,57 @@ class SurveyCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         from grannar.training.models import Course
 
+        self.programme = programme
+        self.fields["series"].help_text = _(
+            "Before, after and follow-up surveys in the same series are linked, so that change "
+            "is measured on the same people. Empty: “%(series)s” for these three kinds when "
+            "the mode is pseudonymous or named, otherwise none. Give a series of your own, "
+            "such as “kompetens-2025”, for a second round; lowercase letters a–z, digits and "
+            "hyphens."
+        ) % {"series": DEFAULT_SERIES}
         self.fields["course"].queryset = Course.objects.filter(programme=programme)
+
+    def clean(self):
+        data = super().clean()
+        template, mode = data.get("template"), data.get("mode")
+        if template and mode:
+            series = data.get("series") or default_series(template=template, mode=mode)
+            try:
+                check_series(programme=self.programme, series=series, phase=template, mode=mode)
+            except SurveyError as error:
+                self.add_error("series", str(error))
+            data["series"] = series
+        return data
+
+
+class SurveySeriesForm(forms.Form):
+    """The series of an existing survey, changeable until someone has answered."""
+
+    series = forms.CharField(label=_("Series"), required=False)
+
+    def __init__(self, *args, survey: Survey, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.survey = survey
+        self.initial.setdefault("series", survey.series)
+        self.fields["series"].help_text = _(
+            "Before, after and follow-up surveys in the same series are linked, so that change "
+            "is measured on the same people. Empty: the survey stands alone. Lowercase letters "
+            "a–z, digits and hyphens; it can change only until someone has answered."
+        )
+
+    def clean_series(self):
+        series = self.cleaned_data["series"]
+        try:
+            check_series(
+                programme=self.survey.programme,
+                series=series,
+                phase=self.survey.phase,
+                mode=self.survey.mode,
+                survey=self.survey,
+            )
+        except SurveyError as error:
+            raise ValidationError(str(error)) from error
+        return series
 
 
 class QuestionForm(forms.ModelForm):

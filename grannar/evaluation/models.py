@@ -76,6 +76,14 @@ class Survey(models.Model):
         return localized(self.title, self.title_en)
 
 
+# Short names of the moments a series links, for headings and the direction of a change.
+MOMENT_NAMES = {
+    Survey.Phase.BEFORE: _("before"),
+    Survey.Phase.AFTER: _("after"),
+    Survey.Phase.FOLLOWUP: _("follow-up"),
+}
+
+
 class Section(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="sections")
     order = models.PositiveSmallIntegerField(default=0)

@@ -1,6 +1,8 @@
 """Changes to surveys, invitations and responses; each in one transaction, audited without
 saying who answered what."""
 
+import re
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -9,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from grannar.core.audit import log_action
 from grannar.evaluation.models import (
+    MOMENT_NAMES,
     Answer,
     Invitation,
     Question,
@@ -19,7 +22,7 @@ from grannar.evaluation.models import (
     token_hash,
 )
 from grannar.evaluation.notifications import schedule_reminders, send_invitation
-from grannar.evaluation.templates import NO_CHILD_DATA, template_sections
+from grannar.evaluation.templates import DEFAULT_SERIES, MOMENTS, NO_CHILD_DATA, template_sections
 from grannar.people.models import Person
 
 
@@ -39,13 +42,79 @@ def pseudonym(*, programme_id: int, series: str, person_id: int) -> str:
     ).hexdigest()
 
 
+def default_series(*, template: str, mode: str) -> str:
+    """The series a new survey joins when none is given: the templates' own for a before, after
+    or follow-up survey that keeps who answered; none otherwise."""
+    return DEFAULT_SERIES if template in MOMENTS and mode != Survey.Mode.ANONYMOUS else ""
+
+
+SERIES_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SERIES_LENGTH = 60
+
+
+def check_series(*, programme, series: str, phase: str, mode: str, survey=None) -> None:
+    """A series links one before, one after and one follow-up survey of one programme whose
+    answers keep who answered, all in the same mode; SurveyError says what is wrong. `survey`
+    is the survey that moves, when an existing one does."""
+    if not series:
+        return
+    if len(series) > SERIES_LENGTH or not SERIES_PATTERN.fullmatch(series):
+        raise SurveyError(
+            _(
+                "A series is at most %(length)s characters: lowercase letters a–z, digits and "
+                "single hyphens between them, such as “kompetens-2025”."
+            )
+            % {"length": SERIES_LENGTH}
+        )
+    if phase not in MOMENTS:
+        raise SurveyError(_("Only before, after and follow-up surveys belong to a series."))
+    if mode == Survey.Mode.ANONYMOUS:
+        raise SurveyError(
+            _("An anonymous survey cannot be linked to other surveys: leave the series empty.")
+        )
+    # Anonymous answers cannot pair, so an anonymous survey never holds a place in a series.
+    others = Survey.objects.filter(programme=programme, series=series).exclude(
+        mode=Survey.Mode.ANONYMOUS
+    )
+    if survey is not None:
+        others = others.exclude(pk=survey.pk)
+    taken = others.filter(phase=phase).first()
+    if taken is not None:
+        raise SurveyError(
+            _(
+                "The series “%(series)s” already has a survey for the moment %(moment)s: "
+                "“%(title)s”."
+            )
+            % {"series": series, "moment": MOMENT_NAMES[phase], "title": taken.title}
+        )
+    other_mode = others.exclude(mode=mode).first()
+    if other_mode is not None:
+        raise SurveyError(
+            _(
+                "The series “%(series)s” is %(mode)s (“%(title)s”); a survey in it must be too, "
+                "or its answers will not pair up."
+            )
+            % {"series": series, "mode": other_mode.get_mode_display(), "title": other_mode.title}
+        )
+
+
 def survey_create_from_template(
-    *, programme, template: str, mode: str, by, course=None, closes=None
+    *,
+    programme,
+    template: str,
+    mode: str,
+    by,
+    course=None,
+    closes=None,
+    series: str | None = None,
 ) -> Survey:
-    """A new draft survey with the template's sections and questions."""
+    """A new draft survey with the template's sections and questions, in `series` (by default
+    the template's own for a before, after or follow-up survey that keeps who answered)."""
     fields, sections = template_sections(template, programme.subgoals.all())
+    fields["series"] = default_series(template=template, mode=mode) if series is None else series
     subgoals = {goal.number: goal for goal in programme.subgoals.all()}
     with transaction.atomic():
+        check_series(programme=programme, series=fields["series"], phase=template, mode=mode)
         survey = Survey.objects.create(
             programme=programme,
             course=course,
@@ -76,7 +145,7 @@ def survey_create_from_template(
             action="evaluation.survey.created",
             actor=by,
             target=survey,
-            data={"template": template, "mode": mode},
+            data={"template": template, "mode": mode, "series": survey.series},
         )
     return survey
 
@@ -89,6 +158,36 @@ def _sv_intro(template: str) -> str:
         "followup": "Några månader har gått sedan utbildningen. Hur har det gått?",
         "organisation": "Till dig som är chef: hur har din enhet förändrats?",
     }.get(template, "")
+
+
+def survey_set_series(*, survey: Survey, series: str, by) -> Survey:
+    """Move a survey to another series (or none). Only before anyone has answered: the
+    pseudonyms of its answers are keyed on the series."""
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().select_related("programme").get(pk=survey.pk)
+        if Response.objects.filter(survey=survey).exists():
+            raise SurveyError(
+                _(
+                    "The series cannot change once someone has answered: the answers are "
+                    "linked through it."
+                )
+            )
+        check_series(
+            programme=survey.programme,
+            series=series,
+            phase=survey.phase,
+            mode=survey.mode,
+            survey=survey,
+        )
+        Survey.objects.filter(pk=survey.pk).update(series=series)
+        survey.series = series
+        log_action(
+            action="evaluation.survey.series_changed",
+            actor=by,
+            target=survey,
+            data={"series": series},
+        )
+    return survey
 
 
 def survey_set_status(*, survey: Survey, status: str, by) -> Survey:

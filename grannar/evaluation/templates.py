@@ -1,6 +1,13 @@
 """Ready survey templates for the four levels evaluators use: reaction after a session,
 self-assessed competence before and after (per sub-goal), use in practice some months later,
-and the managers' view of change in their unit. Wording in Swedish and English."""
+and the managers' view of change in their unit. Wording in Swedish and English.
+
+Before, after and follow-up ask the same competence questions under the same codes and belong
+to one series by default, so that one person's three answers pair up under their pseudonym."""
+
+# The moments a series links, in order, and the series the templates put them in.
+MOMENTS = ("before", "after", "followup")
+DEFAULT_SERIES = "kompetens"
 
 AGREE = {
     "low": {"sv": "Instämmer inte alls", "en": "Strongly disagree"},
@@ -39,6 +46,22 @@ def _competence(subgoals) -> list[dict]:
         )
         for goal in subgoals
     ]
+
+
+def _competence_section(subgoals) -> dict:
+    """The questions before, after and follow-up share: one scale per sub-goal and support."""
+    return {
+        "sv": "Din kompetens",
+        "en": "Your competence",
+        "questions": [
+            *_competence(subgoals),
+            _likert(
+                "support",
+                "Jag vet var jag kan få stöd i svåra ärenden.",
+                "I know where to get support in difficult cases.",
+            ),
+        ],
+    }
 
 
 def template_sections(template: str, subgoals) -> tuple[dict, list[dict]]:
@@ -80,16 +103,9 @@ def template_sections(template: str, subgoals) -> tuple[dict, list[dict]]:
         )
     if template in ("before", "after"):
         after = template == "after"
-        questions = [
-            *_competence(subgoals),
-            _likert(
-                "support",
-                "Jag vet var jag kan få stöd i svåra ärenden.",
-                "I know where to get support in difficult cases.",
-            ),
-        ]
+        section = _competence_section(subgoals)
         if after:
-            questions.append(
+            section["questions"].append(
                 _text(
                     "learned",
                     "Vad är det viktigaste du har lärt dig?",
@@ -100,14 +116,19 @@ def template_sections(template: str, subgoals) -> tuple[dict, list[dict]]:
             {
                 "title": f"Kompetens {'efter' if after else 'före'} utbildningen",
                 "title_en": f"Competence {'after' if after else 'before'} the training",
-                "series": "kompetens",
+                "series": DEFAULT_SERIES,
             },
-            [{"sv": "Din kompetens", "en": "Your competence", "questions": questions}],
+            [section],
         )
     if template == "followup":
         return (
-            {"title": "Användning i praktiken", "title_en": "Use in practice"},
+            {
+                "title": "Användning i praktiken",
+                "title_en": "Use in practice",
+                "series": DEFAULT_SERIES,
+            },
             [
+                _competence_section(subgoals),
                 {
                     "sv": "Efter utbildningen",
                     "en": "Since the training",
@@ -137,7 +158,7 @@ def template_sections(template: str, subgoals) -> tuple[dict, list[dict]]:
                         },
                         _text("example", "Ge gärna ett exempel.", "Please give an example."),
                     ],
-                }
+                },
             ],
         )
     if template == "organisation":

@@ -8,7 +8,13 @@ from django_scopes import scopes_disabled
 from grannar.core import charts
 from grannar.core.permissions import role_required
 from grannar.evaluation import analysis, exports, selectors
-from grannar.evaluation.forms import AnswerForm, InviteForm, QuestionForm, SurveyCreateForm
+from grannar.evaluation.forms import (
+    AnswerForm,
+    InviteForm,
+    QuestionForm,
+    SurveyCreateForm,
+    SurveySeriesForm,
+)
 from grannar.evaluation.models import Question, Survey
 from grannar.evaluation.services import (
     SurveyError,
@@ -18,6 +24,7 @@ from grannar.evaluation.services import (
     question_save,
     response_submit,
     survey_create_from_template,
+    survey_set_series,
     survey_set_status,
 )
 from grannar.people.models import Role
@@ -67,6 +74,7 @@ def survey_create_view(request, code: str):
         mode=form.cleaned_data["mode"],
         course=form.cleaned_data["course"],
         closes=form.cleaned_data["closes"],
+        series=form.cleaned_data["series"],
         by=request.user,
     )
     messages.success(request, _("The survey has been created as a draft."))
@@ -82,6 +90,13 @@ def survey_view(request, pk: int):
         question_save(form=form, by=request.user)
         messages.success(request, _("The question has been added."))
         return redirect("evaluation:survey", pk=survey.pk)
+    return _survey_page(request, survey, form=form)
+
+
+def _survey_page(request, survey: Survey, *, form=None, series_form=None):
+    """The survey page; a form given with errors makes it a 400."""
+    form = form or QuestionForm(survey=survey)
+    series_form = series_form or SurveySeriesForm(survey=survey)
     return render(
         request,
         "evaluation/survey.html",
@@ -89,11 +104,28 @@ def survey_view(request, pk: int):
             "survey": survey,
             "sections": survey.sections.prefetch_related("questions"),
             "form": form,
+            "series_form": series_form,
             "invite_form": InviteForm(),
             "counts": selectors.survey_counts(survey),
         },
-        status=400 if form.errors else 200,
+        status=400 if form.errors or series_form.errors else 200,
     )
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def survey_series_view(request, pk: int):
+    survey = access_survey(request.user, pk)
+    form = SurveySeriesForm(request.POST, survey=survey)
+    if not form.is_valid():
+        return _survey_page(request, survey, series_form=form)
+    try:
+        survey_set_series(survey=survey, series=form.cleaned_data["series"], by=request.user)
+    except SurveyError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The series has been saved."))
+    return redirect("evaluation:survey", pk=survey.pk)
 
 
 @role_required(Role.ADMIN)
@@ -163,7 +195,9 @@ def survey_invite_view(request, pk: int):
 def survey_results_view(request, pk: int):
     survey = access_survey(request.user, pk)
     with scopes_disabled():
-        result = analysis.survey_result(survey, labels=analysis.breakdown_labels())
+        cache: dict = {}
+        result = analysis.survey_result(survey, labels=analysis.breakdown_labels(), cache=cache)
+        series = analysis.series_result(survey, cache=cache)
         impact = (
             analysis.organisational_impact(survey)
             if survey.phase == Survey.Phase.ORGANISATION
@@ -178,7 +212,7 @@ def survey_results_view(request, pk: int):
     return render(
         request,
         "evaluation/results.html",
-        {"survey": survey, "result": result, "impact": impact},
+        {"survey": survey, "result": result, "series": series, "impact": impact},
     )
 
 

@@ -400,21 +400,23 @@ def final_report(programme: Programme) -> Document:
 
 
 def evaluation_chapter(document: Document, programme: Programme) -> None:
-    """Per survey its response rate, the scale questions' means (a chart and a table) and,
-    where before and after are paired, the change with its confidence interval."""
-    from grannar.evaluation.analysis import programme_results
+    """Per survey its response rate, the scale questions' means (a chart and a table) and the
+    change since the series' before; per series every moment side by side and the paired
+    change between each two, with its confidence interval."""
+    from grannar.evaluation.analysis import programme_results, programme_series
     from grannar.evaluation.models import Question
 
     document.heading(_("Evaluation"))
-    results = programme_results(programme)
+    cache: dict = {}
+    results = programme_results(programme, cache=cache)
     if not results:
         document.text(_("The programme has no survey results yet."))
         return
     document.text(
         _(
             "Scale questions run from 1 to 5. Figures for fewer than five answers are not shown; "
-            "change is measured on the same people before and after, with a %(level)s "
-            "confidence interval."
+            "change is measured on the same people at two moments (before, after, follow-up), "
+            "with a %(level)s confidence interval."
         )
         % {"level": "95 %"}
     )
@@ -442,31 +444,83 @@ def evaluation_chapter(document: Document, programme: Programme) -> None:
             ),
             _("Mean answer (1–5)"),
         )
-        rows = []
-        for q in scales:
-            change = "–"
-            if q.paired is not None and q.paired.mean is not None:
-                change = f"{q.paired.mean:+.2f} ({q.paired.low:+.2f} – {q.paired.high:+.2f})"
-            elif q.paired is not None:
-                change = _("fewer than five pairs")
-            rows.append(
-                [
-                    q.question.localized_text,
-                    display(q.n),
-                    "–" if q.mean is None else f"{q.mean:.2f}",
-                    change,
-                ]
-            )
         document.table(
             caption=survey.localized_title,
             columns=[
                 _("Question"),
                 _("Answers"),
                 _("Mean"),
-                _("Change (%(level)s CI)") % {"level": "95 %"},
+                _("Change since before (%(level)s CI)") % {"level": "95 %"},
             ],
-            rows=rows,
+            rows=[
+                [
+                    q.question.localized_text,
+                    display(q.n),
+                    "–" if q.mean is None else f"{q.mean:.2f}",
+                    "–" if q.paired is None else _change_text(q.paired),
+                ]
+                for q in scales
+            ],
         )
+    for series in programme_series(programme, cache=cache):
+        _series_section(document, series)
+
+
+def _change_text(paired) -> str:
+    if paired.mean is None:
+        return _("fewer than five pairs")
+    return f"{paired.mean:+.2f} ({paired.low:+.2f} – {paired.high:+.2f})"
+
+
+def _series_section(document: Document, series) -> None:
+    """One series' moments side by side: the mean at each, then the paired changes."""
+    document.heading(
+        _("Before, after and follow-up: %(series)s") % {"series": series.series}, level=2
+    )
+    document.text(
+        _(
+            "Each change is measured on the people who answered at both moments; "
+            "fewer than five answers or pairs are not shown."
+        )
+    )
+    document.table(
+        caption=_("Mean answer at each moment"),
+        columns=[_("Question"), *[str(label).capitalize() for _moment, label in series.moments]],
+        rows=[[q.question.localized_text, *_moment_cells(q, series)] for q in series.questions],
+    )
+    document.table(
+        caption=_("Change for the same people between the moments"),
+        columns=[
+            _("Question"),
+            _("Between"),
+            _("Pairs"),
+            _("Change (%(level)s CI)") % {"level": "95 %"},
+        ],
+        rows=[
+            [
+                q.question.localized_text,
+                change.label,
+                display(change.paired.n) if change.paired.n >= THRESHOLD else PRIMARY,
+                _change_text(change.paired),
+            ]
+            for q in series.questions
+            for change in q.changes
+        ],
+        numeric_from=2,
+    )
+
+
+def _moment_cells(question, series) -> list[str]:
+    """The question's mean at each of the series' moments; blank where it was not asked."""
+    found = {m.moment: m for m in question.moments}
+    cells = []
+    for moment, _label in series.moments:
+        figure = found.get(moment)
+        if figure is None:
+            cells.append("")
+        else:
+            cells.append("–" if figure.mean is None else f"{figure.mean:.2f} (n = {figure.n})")
+    return cells
 
 
 def _municipalities(programme: Programme) -> list[tuple[int, str]]:

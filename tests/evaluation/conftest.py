@@ -12,9 +12,13 @@ from grannar.evaluation.services import (
 from tests.factories import make_person
 
 
-def open_survey(world, template: str, mode: str) -> Survey:
+def open_survey(world, template: str, mode: str, **extra) -> Survey:
     survey = survey_create_from_template(
-        programme=world["programme"], template=template, mode=mode, by=world["users"]["admin"]
+        programme=world["programme"],
+        template=template,
+        mode=mode,
+        by=world["users"]["admin"],
+        **extra,
     )
     return survey_set_status(survey=survey, status=Survey.Status.OPEN, by=world["users"]["admin"])
 

@@ -75,7 +75,7 @@ def test_admin_builds_opens_and_invites(world, no_scope, client, staff):
     question = Question.objects.get(code="tid")
     assert question.localized_choices() == [("lite", "Lite"), ("mycket", "Mycket")]
     assert (question.section.title, question.section.title_en) == ("Tid", "Time")
-    assert question.section.order == 1  # after the template's section
+    assert question.section.order == 2  # after the template's two sections
     same_code = client.post(
         f"/evaluation/{survey.pk}/",
         {"section": question.section.pk, "code": "tid", "kind": "text", "text": "Igen?"},
