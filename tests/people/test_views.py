@@ -167,3 +167,15 @@ def test_swedish_even_when_the_browser_prefers_english(client, world):
     response = client.get(reverse("site:start"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert '<html lang="sv">' in response.content.decode()
     assert response["Content-Language"] == "sv"
+
+
+def test_people_list_shows_a_kept_workplace_name(client, world):
+    make_person(
+        municipality=world["own"],
+        last_name="Stödresurs",
+        support_resource=True,
+        workplace_name="Ungdomsmottagningen",
+    )
+    sign_in(client, world["users"]["coordinator"])
+    content = client.get(reverse("people:list"), {"q": "stödresurs"}).content.decode()
+    assert "Ungdomsmottagningen" in content
