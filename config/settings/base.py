@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "grannar.people",
     "grannar.training",
     "grannar.evaluation",
+    "grannar.collaboration",
     "grannar.reporting",
     "grannar.site",
 ]

@@ -51,7 +51,13 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
         "left": (dt.date, False),
         "target": (int, False),
     },
-    "targets": {"gender": (dict, False)},
+    "targets": {
+        "gender": (dict, False),
+        "pilot_workshops": (int, False),
+        "routines_adopted": (int, False),
+        "plan_coverage": ((int, float), False),
+    },
+    "collaboration": {"follow_up_months": (int, False)},
 }
 _LISTS = {"subgoal", "sector", "staff_category", "format", "municipality"}
 _REQUIRED_TABLES = {"programme", "subgoal", "sector", "staff_category", "municipality"}
@@ -93,6 +99,7 @@ class ProgrammeFile:
         default_factory=lambda: {"emblem": "none", "period": "", "text": ""}
     )
     gender_target: dict[str, float] = field(default_factory=dict)
+    collaboration: dict[str, Any] = field(default_factory=dict)
 
 
 _TYPE_NAMES = {
@@ -232,6 +239,7 @@ def parse_programme_file(text: str) -> ProgrammeFile:
     funding = _parse_funding_statement(data.get("funding_statement"), problems)
     _check_memberships(programme, data["municipality"], problems)
     _check_targets(data, problems)
+    collaboration = _collaboration_settings(data, problems)
     if problems:
         raise ProgrammeFileError(problems)
 
@@ -246,7 +254,32 @@ def parse_programme_file(text: str) -> ProgrammeFile:
         support_resource=data.get("support_resource", {}),
         funding=funding,
         gender_target=data.get("targets", {}).get("gender", {}),
+        collaboration=collaboration,
     )
+
+
+def _collaboration_settings(data: dict, problems: list[str]) -> dict[str, Any]:
+    """`[collaboration] follow_up_months` (default 6) and the collaboration targets of
+    `[targets]`: pilot workshops and routines adopted (whole numbers above 0), plan coverage (a
+    share above 0 and at most 1)."""
+    months = data.get("collaboration", {}).get("follow_up_months", 6)
+    if not 1 <= months <= 60:
+        problems.append(_("collaboration.follow_up_months: must be from 1 to 60"))
+    targets = data.get("targets", {})
+    for key in ("pilot_workshops", "routines_adopted"):
+        if key in targets and targets[key] <= 0:
+            problems.append(_("targets.%(key)s: must be greater than 0") % {"key": key})
+    coverage = targets.get("plan_coverage")
+    if coverage is not None and not 0 < coverage <= 1:
+        problems.append(_("targets.plan_coverage: must be a share above 0 and at most 1"))
+    return {
+        "follow_up_months": months,
+        "target_pilot_workshops": targets.get("pilot_workshops"),
+        "target_routines_adopted": targets.get("routines_adopted"),
+        "target_plan_coverage": (
+            None if coverage is None else Decimal(str(coverage)).quantize(Decimal("0.001"))
+        ),
+    }
 
 
 def _parse_funding_statement(table: Any, problems: list[str]) -> dict[str, str]:

@@ -128,6 +128,18 @@ class Programme(models.Model):
         blank=True,
     )
     funding_text = models.CharField(_("funding statement"), max_length=300, blank=True)
+    follow_up_months = models.PositiveSmallIntegerField(
+        _("months from a routine's adoption to its follow-up"), default=6
+    )
+    target_pilot_workshops = models.PositiveIntegerField(
+        _("target: pilot workshops"), null=True, blank=True
+    )
+    target_routines_adopted = models.PositiveIntegerField(
+        _("target: routines adopted"), null=True, blank=True
+    )
+    target_plan_coverage = models.DecimalField(
+        _("target: plan coverage"), max_digits=4, decimal_places=3, null=True, blank=True
+    )
     municipalities = models.ManyToManyField(
         Municipality, through="Membership", related_name="programmes"
     )

@@ -86,6 +86,7 @@ def programme_load(*, text: str, by=None) -> LoadResult:
                 "funding_emblem": data.funding["emblem"],
                 "funding_period": data.funding["period"],
                 "funding_text": data.funding["text"],
+                **data.collaboration,
             },
             result,
         )

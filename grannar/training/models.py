@@ -55,6 +55,10 @@ class Course(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
+    # After the handover the course lives on in the regular catalogue: its sessions that start
+    # later stay bookable but count in no programme figure.
+    handed_over_on = models.DateField(_("handed over on"), null=True, blank=True)
+    receiving_organiser = models.CharField(_("receiving organiser"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["title"]

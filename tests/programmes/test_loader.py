@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
@@ -301,3 +303,51 @@ def test_target_problems_are_reported_in_swedish_by_default():
     with translation.override("sv"), pytest.raises(ProgrammeFileError) as error:
         programme_load(text=TARGETS.replace("man = 0.3", "man = 0.2"))
     assert error.value.problems == ["targets.gender: andelarna blir tillsammans 0.9, inte 1"]
+
+
+COLLABORATION = TARGETS.replace(
+    "[targets]\n", "[targets]\npilot_workshops = 2\nroutines_adopted = 5\nplan_coverage = 0.4\n"
+) + ("\n[collaboration]\nfollow_up_months = 9\n")
+
+
+def test_collaboration_settings_load_and_default():
+    programme = programme_load(text=COLLABORATION).programme
+    assert programme.follow_up_months == 9
+    assert programme.target_pilot_workshops == 2
+    assert programme.target_routines_adopted == 5
+    assert programme.target_plan_coverage == Decimal("0.400")
+    assert not programme_load(text=COLLABORATION).changed
+    programme = programme_load(text=MINIMAL).programme
+    assert programme.follow_up_months == 6
+    assert programme.target_pilot_workshops is None
+    assert programme.target_plan_coverage is None
+
+
+def test_reference_file_sets_a_workshop_per_municipality_and_six_months(programme):
+    assert programme.target_pilot_workshops == 11
+    assert programme.follow_up_months == 6
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("follow_up_months = 9", "follow_up_months = 0"), "collaboration.follow_up_months"),
+        (("follow_up_months = 9", "follow_up_months = 61"), "collaboration.follow_up_months"),
+        (("follow_up_months = 9", "months = 9"), "collaboration.months: unknown key"),
+        (("pilot_workshops = 2", "pilot_workshops = 0"), "targets.pilot_workshops: must be"),
+        (("routines_adopted = 5", "routines_adopted = -1"), "targets.routines_adopted: must"),
+        (("plan_coverage = 0.4", "plan_coverage = 1.5"), "targets.plan_coverage: must be"),
+        (("plan_coverage = 0.4", "plan_coverage = 0"), "targets.plan_coverage: must be"),
+        (("plan_coverage = 0.4", "plan_coverage = 1"), None),
+    ],
+)
+def test_bad_collaboration_settings_are_refused_whole(change, message):
+    text = COLLABORATION.replace(*change)
+    assert text != COLLABORATION
+    if message is None:
+        programme_load(text=text)
+        return
+    with pytest.raises(ProgrammeFileError) as error:
+        programme_load(text=text)
+    assert any(message in problem for problem in error.value.problems), error.value.problems
+    assert Programme.objects.count() == 0
