@@ -25,6 +25,8 @@ def navigation(request) -> dict:
     items.append((reverse("training:catalogue"), _("Courses")))
     if user.person_id:
         items.append((reverse("training:my_registrations"), _("My registrations")))
+    if user.has_role("coordinator"):
+        items.append((reverse("training:municipality"), _("My municipality")))
     if user.is_superuser or user.has_role("admin", "coordinator"):
         items.append((reverse("people:list"), _("People")))
     if user.is_superuser or user.has_role("admin", "evaluator"):
