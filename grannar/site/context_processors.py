@@ -37,13 +37,12 @@ def navigation(request) -> dict:
         items.append((reverse("training:course_list"), _("Course administration")))
         items.append((reverse("site:audit_log"), _("Audit log")))
     path = request.path
+    # The most specific item the path lies under is current ("Min kommun" rather than the
+    # catalogue at /training/ that every training page lies under).
+    matches = [url for url, _label in items if path == url or (path.startswith(url) and url != "/")]
+    current = max(matches, key=len, default=None)
     return {
         "nav_items": [
-            {
-                "url": url,
-                "label": label,
-                "current": path == url or (path.startswith(url) and url != "/"),
-            }
-            for url, label in items
+            {"url": url, "label": label, "current": url == current} for url, label in items
         ]
     }

@@ -1,6 +1,7 @@
 """A coordinator follows their own staff: "Min kommun", a person's record, the staff picker."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -202,3 +203,14 @@ def test_staff_picker_query_count_is_fixed(client, world):
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+def test_menu_marks_my_municipality_as_the_current_page(client, world):
+    sign_in(client, world["users"]["coordinator"])
+    html = client.get(reverse("training:municipality")).content.decode()
+    current = re.findall(r'<a href="([^"]+)" aria-current="page">', html)
+    assert current == [reverse("training:municipality")]
+    html = client.get(reverse("training:catalogue")).content.decode()
+    assert re.findall(r'<a href="([^"]+)" aria-current="page">', html) == [
+        reverse("training:catalogue")
+    ]
