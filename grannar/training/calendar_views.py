@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from grannar.training import selectors
 from grannar.training.calendar import (
@@ -18,6 +18,7 @@ from grannar.training.calendar import (
     calendar_feed_revoke,
     feed_sessions,
 )
+from grannar.training.models import Session
 from grannar.training.notifications import calendar_ics, session_ics
 
 ICS = "text/calendar; charset=utf-8"
@@ -27,12 +28,13 @@ ICS = "text/calendar; charset=utf-8"
 @require_GET
 def session_calendar_view(request, pk: int):
     session = selectors.access_session(user=request.user, pk=pk)
-    response = HttpResponse(session_ics(session), content_type=ICS)
+    cancelled = session.status == Session.Status.CANCELLED
+    response = HttpResponse(session_ics(session, cancelled=cancelled), content_type=ICS)
     response["Content-Disposition"] = f'attachment; filename="{session.code}.ics"'
     return response
 
 
-@require_GET
+@require_safe
 @never_cache
 def calendar_feed_view(request, token: str):
     """The subscription itself: no sign-in (calendar apps cannot), the token is the key."""

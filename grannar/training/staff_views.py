@@ -1,6 +1,7 @@
 """Coordinators follow their own staff: "Min kommun" and a person's training record."""
 
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from grannar.core.audit import log_action
@@ -8,6 +9,7 @@ from grannar.core.permissions import role_required
 from grannar.people.models import Role
 from grannar.people.selectors import access_person, managed_municipalities
 from grannar.training import selectors
+from grannar.training.models import Registration, Session
 
 
 @role_required(Role.COORDINATOR)
@@ -35,6 +37,7 @@ def municipality_view(request):
 def person_view(request, pk: int):
     person = access_person(user=request.user, pk=pk)
     registrations = list(selectors.person_training(person_id=person.pk))
+    now = timezone.now()
     log_action(
         action="training.person_record.viewed",
         actor=request.user,
@@ -47,7 +50,13 @@ def person_view(request, pk: int):
         {
             "person": person,
             "registrations": registrations,
-            "waiting": [r for r in registrations if r.status == "waitlisted"],
+            "waiting": [
+                r
+                for r in registrations
+                if r.status == Registration.Status.WAITLISTED
+                and r.session.status == Session.Status.SCHEDULED
+                and r.session.ends >= now
+            ],
             "certificates": [
                 r.certificate
                 for r in registrations

@@ -57,6 +57,14 @@ def test_session_ics_publishes_the_session_in_stockholm_time(client, world, sett
     assert str(event["summary"]) == session.course.title
 
 
+def test_cancelled_session_ics_says_so(client, world):
+    session = make_session(programme=world["programme"])
+    Session.objects.filter(pk=session.pk).update(status=Session.Status.CANCELLED)
+    sign_in(client, world["users"]["participant"])
+    calendar = parse(client.get(reverse("training:session_calendar", args=[session.pk])))
+    assert str(events(calendar)[f"session-{session.pk}@grannar"]["status"]) == "CANCELLED"
+
+
 def test_session_ics_needs_sign_in_and_a_published_session(client, world):
     session = make_session(programme=world["programme"])
     url = reverse("training:session_calendar", args=[session.pk])
@@ -123,6 +131,7 @@ def test_feed_lists_confirmed_coming_and_recent_sessions_only(client, world):
             ends=session.ends - dt.timedelta(days=days),
         )
     token = make_feed(client, participant)
+    assert client.head(reverse("training:calendar_feed", args=[token])).status_code == 200
     response = client.get(reverse("training:calendar_feed", args=[token]))
     assert response["Cache-Control"].startswith("max-age=0")
     calendar = parse(response)

@@ -214,3 +214,35 @@ def test_menu_marks_my_municipality_as_the_current_page(client, world):
     assert re.findall(r'<a href="([^"]+)" aria-current="page">', html) == [
         reverse("training:catalogue")
     ]
+
+
+def test_person_page_queries_do_not_grow(client, world):
+    admin, person = world["users"]["admin"], world["own_person"]
+    sign_in(client, world["users"]["coordinator"])
+    url = reverse("training:person", args=[person.pk])
+    registration_create(session=make_session(programme=world["programme"]), person=person, by=admin)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for days in range(4):
+        session = make_session(programme=world["programme"], days_ahead=30 + days)
+        registration_create(session=session, person=person, by=admin)
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(url).context["registrations"]) == 5
+    assert len(many) == len(few)
+
+
+def test_person_page_lists_only_coming_waiting_places(client, world):
+    admin, person = world["users"]["admin"], world["own_person"]
+    past = make_session(programme=world["programme"], capacity=1, days_ahead=2)
+    registration_create(session=past, person=make_person(municipality=world["own"]), by=admin)
+    stale = registration_create(session=past, person=person, by=admin)
+    assert stale.status == Status.WAITLISTED
+    Session.objects.filter(pk=past.pk).update(
+        starts=past.starts - dt.timedelta(days=7), ends=past.ends - dt.timedelta(days=7)
+    )
+    sign_in(client, world["users"]["admin"])
+    response = client.get(reverse("training:person", args=[person.pk]))
+    assert response.context["registrations"] == [stale]
+    assert response.context["waiting"] == []
+    assert "Står inte på någon reservlista." in response.content.decode()
