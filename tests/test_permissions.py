@@ -185,6 +185,22 @@ TABLE: dict[str, Case] = {
     "certificate_verify": Case(
         lambda w, t: reverse("certificate_verify", args=["NOSUCHCODE"]), everyone(404)
     ),
+    "training:session_calendar": Case(
+        session_url("training:session_calendar"), SIGNED_IN, page=False
+    ),
+    "training:calendar_feed_manage": Case(
+        lambda w, t: reverse("training:calendar_feed_manage"), SIGNED_IN
+    ),
+    "training:calendar_feed": Case(
+        lambda w, t: reverse("training:calendar_feed", args=["no-such-token"]),
+        everyone(404),
+        page=False,
+    ),
+    "training:municipality": Case(
+        lambda w, t: reverse("training:municipality"),
+        everyone(403, anonymous=302, coordinator=200),
+    ),
+    "training:person": Case(person_url("training:person"), MANAGERS, other={"coordinator": 404}),
     "training:import_upload": Case(lambda w, t: reverse("training:import_upload"), ADMINS),
     "training:import_status": Case(import_job_url("training:import_status"), ADMINS),
     "training:import_confirm": Case(

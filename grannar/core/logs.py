@@ -14,12 +14,17 @@ from django.urls import reverse
 
 HIDDEN = "[hidden]"
 # URL names whose path carries a secret, and the path parameter that holds it.
-SECRET_PARAMETERS = {"survey_answer": "token", "certificate_verify": "code"}
+SECRET_PARAMETERS = {
+    "survey_answer": "token",
+    "certificate_verify": "code",
+    "training:calendar_feed": "token",
+}
 
 
 @functools.cache
 def _secret_prefixes() -> tuple[str, ...]:
-    """The path before each secret (`/s/`, `/verify/`), read from the URL configuration."""
+    """The path before each secret (`/s/`, `/verify/`, `/training/feed/`), read from the URL
+    configuration."""
     marker = "SECRET"
     return tuple(
         reverse(name, kwargs={parameter: marker}).split(marker, 1)[0]

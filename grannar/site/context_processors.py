@@ -25,6 +25,8 @@ def navigation(request) -> dict:
     items.append((reverse("training:catalogue"), _("Courses")))
     if user.person_id:
         items.append((reverse("training:my_registrations"), _("My registrations")))
+    if user.has_role("coordinator"):
+        items.append((reverse("training:municipality"), _("My municipality")))
     if user.is_superuser or user.has_role("admin", "coordinator"):
         items.append((reverse("people:list"), _("People")))
     if user.is_superuser or user.has_role("admin", "evaluator"):
@@ -35,13 +37,12 @@ def navigation(request) -> dict:
         items.append((reverse("training:course_list"), _("Course administration")))
         items.append((reverse("site:audit_log"), _("Audit log")))
     path = request.path
+    # The most specific item the path lies under is current ("Min kommun" rather than the
+    # catalogue at /training/ that every training page lies under).
+    matches = [url for url, _label in items if path == url or (path.startswith(url) and url != "/")]
+    current = max(matches, key=len, default=None)
     return {
         "nav_items": [
-            {
-                "url": url,
-                "label": label,
-                "current": path == url or (path.startswith(url) and url != "/"),
-            }
-            for url, label in items
+            {"url": url, "label": label, "current": url == current} for url, label in items
         ]
     }

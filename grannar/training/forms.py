@@ -40,8 +40,22 @@ class CatalogueFilterForm(forms.Form):
         ]
 
 
+class StaffChoiceField(forms.ModelMultipleChoiceField):
+    """A person with workplace and category, so that two of the same name can be told apart."""
+
+    def label_from_instance(self, person) -> str:
+        workplace = person.workplace.name if person.workplace else person.workplace_name
+        category = (
+            str(_("Support resource"))
+            if person.support_resource
+            else (person.staff_category.name if person.staff_category else "")
+        )
+        details = " · ".join(part for part in (workplace, category) if part)
+        return f"{person.full_name} ({details})" if details else person.full_name
+
+
 class StaffRegistrationForm(forms.Form):
-    people = forms.ModelMultipleChoiceField(
+    people = StaffChoiceField(
         label=_("Staff to register"),
         queryset=None,
         widget=forms.CheckboxSelectMultiple,

@@ -348,3 +348,18 @@ class ImportJob(models.Model):
             self.Status.CHECKING,
             self.Status.WRITING,
         )
+
+
+class CalendarFeed(models.Model):
+    """A person's secret calendar subscription; only the SHA-256 of its token is stored."""
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="calendar_feed")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"calendar-feed-{self.pk}"

@@ -5,7 +5,9 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_tasks import task
 from icalendar import Calendar, Event
 
@@ -18,23 +20,50 @@ def _language(person) -> str:
     return user.language if user is not None and user.language in ("sv", "en") else "sv"
 
 
-def session_ics(session: Session, *, cancelled: bool = False) -> str:
-    calendar = Calendar()
-    calendar.add("prodid", "-//Grannar//SE")
-    calendar.add("version", "2.0")
+def session_url(session: Session) -> str:
+    """The session's page as an absolute address, for e-mail and calendar entries."""
+    return f"{settings.GRANNAR_SITE_URL}{reverse('training:session', args=[session.pk])}"
+
+
+def _event(session: Session, *, stamp: dt.datetime, cancelled: bool = False) -> Event:
     event = Event()
     event.add("uid", f"session-{session.pk}@grannar")
     event.add("summary", session.course.title)
-    event.add("dtstart", session.starts)
-    event.add("dtend", session.ends)
-    event.add("dtstamp", session.starts)
+    # Local wall-clock times with their TZID (and the VTIMEZONE below), as calendars show them.
+    event.add("dtstart", timezone.localtime(session.starts))
+    event.add("dtend", timezone.localtime(session.ends))
+    event.add("dtstamp", stamp)
+    url = session_url(session)
+    place = session.location or session.online_url
+    lines = [(_("Where"), place)] if place else []
+    if session.online_url and session.location:
+        lines.append((_("Online"), session.online_url))
+    lines.append((_("More about the session"), url))
+    event.add("description", "\n".join(f"{label}: {value}" for label, value in lines))
     if session.location:
         event.add("location", session.location)
-    if session.online_url:
-        event.add("url", session.online_url)
+    event.add("url", session.online_url or url)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    calendar.add_component(event)
+    return event
+
+
+def calendar_ics(sessions, *, name: str = "", cancelled: bool = False) -> str:
+    """An iCalendar (RFC 5545) document publishing `sessions`, times in Europe/Stockholm."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Grannar//SE")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    if name:
+        calendar.add("x-wr-calname", name)
+    stamp = timezone.now().astimezone(dt.UTC)
+    for session in sessions:
+        calendar.add_component(_event(session, stamp=stamp, cancelled=cancelled))
+    calendar.add_missing_timezones()
     return calendar.to_ical().decode()
+
+
+def session_ics(session: Session, *, cancelled: bool = False) -> str:
+    return calendar_ics([session], cancelled=cancelled)
 
 
 def _send(registration: Registration, template: str, *, ics: str = "") -> None:

@@ -3,7 +3,8 @@
 import calendar
 import datetime as dt
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -178,3 +179,59 @@ def attestation_list() -> QuerySet:
     return MonthlyAttestation.objects.select_related(
         "person__municipality", "programme", "attested_by"
     ).order_by("-month", "person__last_name")
+
+
+def _with_line_position(registrations: QuerySet) -> QuerySet:
+    """Annotate `line_position`, the place in its session's waiting line (1 is first in line);
+    it means something for waitlisted registrations only."""
+    ahead = (
+        Registration.objects.with_scopes_disabled()
+        .filter(
+            session=OuterRef("session"), status=Status.WAITLISTED, queued__lt=OuterRef("queued")
+        )
+        .order_by()
+        .values("session")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return registrations.annotate(line_position=Coalesce(Subquery(ahead), 0) + 1)
+
+
+def municipality_bookings(
+    *, municipality_ids: list[int], now: dt.datetime | None = None
+) -> list[dict]:
+    """Coming sessions where staff of `municipality_ids` have a seat or wait, with who (one
+    query): `[{"session", "booked": [registration…], "waiting": [registration…]}]` by start."""
+    registrations = _with_line_position(
+        Registration.objects.with_scopes_disabled()
+        .filter(
+            person__municipality_id__in=municipality_ids,
+            status__in=[Status.CONFIRMED, Status.WAITLISTED],
+            session__status=Session.Status.SCHEDULED,
+            session__ends__gte=now or timezone.now(),
+        )
+        .select_related("session__course", "person__workplace", "person__staff_category")
+        .order_by("session__starts", "session_id", "person__last_name", "person__first_name")
+    )
+    sessions: dict[int, dict] = {}
+    for registration in registrations:
+        entry = sessions.setdefault(
+            registration.session_id,
+            {"session": registration.session, "booked": [], "waiting": []},
+        )
+        key = "waiting" if registration.status == Status.WAITLISTED else "booked"
+        entry[key].append(registration)
+    for entry in sessions.values():
+        entry["waiting"].sort(key=lambda registration: registration.line_position)
+    return list(sessions.values())
+
+
+def person_training(*, person_id: int) -> QuerySet:
+    """Every registration of `person_id`, newest session first, with its attendance,
+    certificate and place in the waiting line."""
+    return _with_line_position(
+        Registration.objects.with_scopes_disabled()
+        .filter(person_id=person_id)
+        .select_related("session__course", "attendance", "certificate")
+        .order_by("-session__starts", "-id")
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grannar.training import import_views, views
+from grannar.training import calendar_views, import_views, staff_views, views
 
 app_name = "training"
 urlpatterns = [
@@ -36,4 +36,13 @@ urlpatterns = [
     path("sessions/<int:pk>/edit/", views.session_edit_view, name="session_edit"),
     path("sessions/<int:pk>/reserve/", views.reservation_view, name="reserve"),
     path("sessions/<int:pk>/cancel/", views.session_cancel_view, name="session_cancel"),
+    path(
+        "sessions/<int:pk>/calendar.ics",
+        calendar_views.session_calendar_view,
+        name="session_calendar",
+    ),
+    path("my/calendar/", calendar_views.calendar_feed_manage_view, name="calendar_feed_manage"),
+    path("feed/<str:token>.ics", calendar_views.calendar_feed_view, name="calendar_feed"),
+    path("municipality/", staff_views.municipality_view, name="municipality"),
+    path("people/<int:pk>/", staff_views.person_view, name="person"),
 ]
