@@ -47,6 +47,8 @@ TITLE_SIZE = 15
 LABEL_SIZE = 12
 TICK_SIZE = 11
 TITLE_BASELINE = 22
+# The space the visible title takes; a chart shown under a page heading of its own leaves it out.
+TITLE_SPACE = 30
 
 BAR_ROW = 24  # vertical space per bar row
 BAR_HEIGHT = 16
@@ -92,20 +94,24 @@ def bar_chart(
     title: str,
     unit: str = "",
     empty: str = "–",
+    heading: bool = True,
 ) -> SafeString:
     """Horizontal bars, one per row: label on the left, value at the end of the bar.
 
     A value given as a string is a suppressed or missing cell (e.g. "<5", ".."): it gets no bar,
     only the string in the value position, so it is never mistaken for a zero. Bars are scaled so
     the largest value fills the bar area. The height grows with the number of rows; no rows give a
-    small chart that shows the title and `empty` (pass a translated "no data" text).
+    small chart that shows the title and `empty` (pass a translated "no data" text). With
+    `heading=False` the title is not drawn (it stays the accessible name), for a page that shows
+    it as a heading above the chart.
     """
     if not rows:
-        return _empty_chart(title=title, empty=empty)
+        return _empty_chart(title=title, empty=empty, heading=heading)
 
     cells = [(str(label), _number(value), _value_text(value, unit)) for label, value in rows]
     chart_id = _new_id()
-    height = BAR_TOP + len(cells) * BAR_ROW + PAD
+    first_row = BAR_TOP if heading else BAR_TOP - TITLE_SPACE
+    height = first_row + len(cells) * BAR_ROW + PAD
 
     # The label column is as wide as the longest label needs, but at most 40 % of the chart, so
     # a single long label cannot squeeze the bars to nothing; longer labels are truncated.
@@ -117,9 +123,9 @@ def bar_chart(
     bar_area = max(WIDTH - PAD - bar_x - value_width, 1)
     largest = max((v for _, v, _ in cells if v is not None), default=0)
 
-    parts = [_title_text(title, chart_id)]
+    parts = [_title_text(title, chart_id)] if heading else []
     for index, (label, value, text) in enumerate(cells):
-        top = BAR_TOP + index * BAR_ROW
+        top = first_row + index * BAR_ROW
         baseline = top + BAR_ROW / 2 + LABEL_SIZE * 0.35  # optical vertical centre of the text
         shown = _truncate(label, label_width - PAD, LABEL_SIZE)
         row = [
@@ -149,29 +155,34 @@ def bar_chart(
 
 
 def line_chart(
-    points: Sequence[tuple[str, float]],
+    points: Sequence[tuple[str, float | str]],
     *,
     title: str,
     target: float | None = None,
     target_label: str = "",
     unit: str = "",
     empty: str = "–",
+    heading: bool = True,
 ) -> SafeString:
     """A cumulative line over ordered labels (e.g. months), with an optional dashed target line.
 
     The y axis runs from 0 to the larger of the highest value and the target, on `nice_ticks`
     gridlines. At most 12 x labels are shown, evenly spaced and fewer if they would not fit side
     by side. Each point has a small marker whose `<title>` gives its label and value. Values are
-    expected to be 0 or more (cumulative counts); no points give the same small chart as an empty
-    bar chart.
+    expected to be 0 or more (cumulative counts). A value given as a string is a suppressed point
+    (e.g. ".."): it keeps its place on the axis but gets no marker, and the line breaks there
+    rather than suggest a value. No points give the same small chart as an empty bar chart;
+    `heading=False` leaves the visible title out as in `bar_chart`.
     """
     if not points:
-        return _empty_chart(title=title, empty=empty)
+        return _empty_chart(title=title, empty=empty, heading=heading)
 
     labels = [str(label) for label, _ in points]
-    values = [float(value) for _, value in points]
+    values = [_number(value) for _, value in points]
+    texts = [_value_text(value, unit) for _, value in points]
+    known = [value for value in values if value is not None]
     chart_id = _new_id()
-    ticks = nice_ticks(max([*values, target if target is not None else 0]))
+    ticks = nice_ticks(max([*known, target if target is not None else 0]))
     tick_texts = [_format_number(tick) for tick in ticks]
     shown_labels = [_truncate(label, X_LABEL_CHARS * LABEL_SIZE, TICK_SIZE) for label in labels]
     x_label_width = max(_text_width(label, TICK_SIZE) for label in shown_labels)
@@ -181,8 +192,10 @@ def line_chart(
     left = PAD + max(_text_width(text, TICK_SIZE) for text in tick_texts) + 6
     left = max(left, PAD + x_label_width / 2)
     right = WIDTH - max(PAD, x_label_width / 2 + 2)
-    top = 52
-    bottom = LINE_HEIGHT - 30
+    shift = 0 if heading else TITLE_SPACE
+    height = LINE_HEIGHT - shift
+    top = 52 - shift
+    bottom = height - 30
     y_max = ticks[-1]
 
     def y_of(value: float) -> float:
@@ -193,7 +206,7 @@ def line_chart(
             return (left + right) / 2
         return left + (right - left) * index / (len(values) - 1)
 
-    parts = [_title_text(title, chart_id)]
+    parts = [_title_text(title, chart_id)] if heading else []
     if unit:
         parts.append(
             f'<text x="{_n(left - 6)}" y="{top - 14}" text-anchor="end" '
@@ -231,15 +244,24 @@ def line_chart(
             f'stroke="{TARGET}" stroke-width="2" stroke-dasharray="6 4"/>'
         )
 
-    coordinates = " ".join(f"{_n(x_of(i))},{_n(y_of(v))}" for i, v in enumerate(values))
-    parts.append(
-        f'<polyline class="line" points="{coordinates}" fill="none" stroke="{LINE}" '
-        f'stroke-width="2.5" stroke-linejoin="round"/>'
-    )
+    # One polyline per run of known points: a suppressed point breaks the line.
+    runs: list[list[int]] = [[]]
+    for i, value in enumerate(values):
+        if value is None:
+            runs.append([])
+        else:
+            runs[-1].append(i)
+    for run in (r for r in runs if len(r) > 1):
+        coordinates = " ".join(f"{_n(x_of(i))},{_n(y_of(values[i]))}" for i in run)
+        parts.append(
+            f'<polyline class="line" points="{coordinates}" fill="none" stroke="{LINE}" '
+            f'stroke-width="2.5" stroke-linejoin="round"/>'
+        )
     markers = [
         f'<circle class="marker" cx="{_n(x_of(i))}" cy="{_n(y_of(v))}" r="3.5" fill="{LINE}">'
-        f"<title>{_esc(label)}: {_esc(_format_number(v, unit))}</title></circle>"
-        for i, (label, v) in enumerate(zip(labels, values, strict=True))
+        f"<title>{_esc(label)}: {_esc(text)}</title></circle>"
+        for i, (label, v, text) in enumerate(zip(labels, values, texts, strict=True))
+        if v is not None
     ]
     parts.append(f'<g class="markers">{"".join(markers)}</g>')
 
@@ -254,25 +276,26 @@ def line_chart(
         )
 
     # A summary, not a list: a cumulative series is described by where it starts and ends.
-    first, last = f"{labels[0]}: {_format_number(values[0], unit)}", ""
+    first, last = f"{labels[0]}: {texts[0]}", ""
     if len(values) > 1:
-        last = f" – {labels[-1]}: {_format_number(values[-1], unit)}"
+        last = f" – {labels[-1]}: {texts[-1]}"
     goal = ""
     if target is not None:
         goal = f"; {target_label or '→'} {_format_number(target, unit)}"
     desc = f"{first}{last}{goal}."
-    return _svg(chart_id, title=title, desc=desc, height=LINE_HEIGHT, body=parts)
+    return _svg(chart_id, title=title, desc=desc, height=height, body=parts)
 
 
-def _empty_chart(*, title: str, empty: str) -> SafeString:
+def _empty_chart(*, title: str, empty: str, heading: bool = True) -> SafeString:
     """The title and the caller's "no data" text, at a height that does not leave a hole."""
     chart_id = _new_id()
+    shift = 0 if heading else TITLE_SPACE
     body = [
-        _title_text(title, chart_id),
-        f'<text x="{PAD}" y="{TITLE_BASELINE + 24}" font-size="{LABEL_SIZE}" '
+        *([_title_text(title, chart_id)] if heading else []),
+        f'<text x="{PAD}" y="{TITLE_BASELINE + 24 - shift}" font-size="{LABEL_SIZE}" '
         f'fill="{MUTED}">{_esc(empty)}</text>',
     ]
-    return _svg(chart_id, title=title, desc=empty, height=60, body=body)
+    return _svg(chart_id, title=title, desc=empty, height=60 - shift, body=body)
 
 
 def _svg(chart_id: str, *, title: str, desc: str, height: float, body: list[str]) -> SafeString:

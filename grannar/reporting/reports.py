@@ -1,8 +1,9 @@
 """The figures as people read them: labelled breakdowns (suppressed for those who must not see
 small groups), key figures, charts, and the summary and final report built from them."""
 
+import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.utils import formats, timezone
@@ -192,32 +193,75 @@ def key_figures(
     ]
 
 
-def reached_points(result: Figures, *, suppressed: bool) -> list[tuple[str, int]]:
-    """Participants reached, cumulative by month of their first session in the period. When
-    suppressed, months are merged until each step adds at least five people, so that no step
-    reveals a small group."""
-    months = list(result.reached_by_month.items())
-    points: list[tuple[str, int]] = []
-    running = shown = 0
-    for month, new in months:
-        running += new
-        if not suppressed or running - shown >= THRESHOLD:
-            points.append((month, running))
-            shown = running
-    if suppressed and running < THRESHOLD:
+def reached_points(
+    result: Figures,
+    *,
+    suppressed: bool,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> list[tuple[str, Value]]:
+    """Participants reached, cumulative, for every month from `start` to `end` (widened to any
+    month with new participants), by the month of each person's first session in the period.
+
+    When suppressed, new participants are held back until a step adds at least five people: a
+    month in between, whose figure would show a smaller step, is shown as "..", and when fewer
+    than five people were reached in all there is nothing to show."""
+    new = result.reached_by_month
+    bounds = [*new, *(f"{day:%Y-%m}" for day in (start, end) if day is not None)]
+    if not bounds:
         return []
+    months = _months(min(bounds), max(bounds))
+    total = sum(new.values())
+    if not suppressed:
+        running = 0
+        return [(month, running := running + new.get(month, 0)) for month in months]
+    if 0 < total < THRESHOLD:
+        return []
+    steps: dict[str, int] = {}
+    running = shown = 0
+    for month, count in sorted(new.items()):
+        running += count
+        if running - shown >= THRESHOLD:
+            steps[month] = shown = running
     if running != shown:
         # The last months add fewer than five: they join the last step, which stays ≥ 5.
-        points[-1] = (months[-1][0], running)
+        del steps[max(steps)]
+        steps[max(new)] = running
+    points: list[tuple[str, Value]] = []
+    running = shown = 0
+    for month in months:
+        running += new.get(month, 0)
+        if month in steps:
+            shown = running
+        points.append((month, running if running == shown else SECONDARY))
     return points
 
 
+def _months(first: str, last: str) -> list[str]:
+    """Every month from `first` to `last` ("YYYY-MM"), both included."""
+    year, month = map(int, first.split("-"))
+    months = []
+    while (label := f"{year:04d}-{month:02d}") <= last:
+        months.append(label)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
 def reached_chart(result: Figures, *, suppressed: bool) -> str:
+    return _reached_chart(
+        reached_points(result, suppressed=suppressed), target=result.target_participants
+    )
+
+
+def _reached_chart(
+    points: list[tuple[str, Value]], *, target: int | None, heading: bool = True
+) -> str:
     return charts.line_chart(
-        reached_points(result, suppressed=suppressed),
+        points,
         title=_("Participants reached over time"),
-        target=result.target_participants,
-        target_label=_("Target: %(target)s") % {"target": display(result.target_participants)},
+        target=target,
+        target_label=_("Target: %(target)s") % {"target": display(target)} if target else "",
+        heading=heading,
     )
 
 
@@ -535,16 +579,30 @@ def _municipalities(programme: Programme) -> list[tuple[int, str]]:
 
 
 @dataclass(frozen=True)
+class Panel:
+    """One figure of the dashboard under its own heading: a sentence saying what it counts, the
+    chart, and the table it is drawn from (a breakdown or a target table)."""
+
+    key: str
+    title: str
+    note: str
+    chart: str = ""
+    breakdown: Breakdown | None = None
+    targets: TargetTable | None = None
+
+
+@dataclass(frozen=True)
 class Section:
     """One block of the dashboard: the figures of a scope, suppressed or in full."""
 
     title: str
     suppressed: bool
-    key_figures: list[tuple[str, Value]]
-    reached: list[tuple[str, int]]
-    reached_chart: str
-    tables: list[Breakdown]
-    targets: list[TargetTable]
+    key_figures: list[tuple[str, Value, str]]  # label, value, what it counts
+    target_note: str  # why no target or attainment is shown, or ""
+    reached: list[tuple[str, Value]]
+    reached_panel: Panel
+    targets: list[Panel]
+    tables: list[Panel]
 
 
 def sees_everything(user) -> bool:
@@ -556,39 +614,222 @@ def dashboard(
     *, programme: Programme, user, start=None, end=None, municipality_id: int | None = None
 ) -> list[Section]:
     """The dashboard for `user`: in full for admins and auditors; a coordinator's own
-    municipality in full and everything else suppressed; suppressed for evaluators."""
+    municipality in full and everything else suppressed; suppressed for evaluators. Each
+    section is measured against its own target: the programme's, a municipality's own, or none
+    when the period is shorter than the programme's."""
     labels = labels_for(programme)
     targets = targets_for(programme)
-    names = dict(_municipalities(programme))
+    members = {
+        m_id: (name, target, participates)
+        for m_id, name, target, participates in programme.memberships.values_list(
+            "municipality_id", "municipality__name", "target", "participates"
+        )
+    }
     full = sees_everything(user)
-    own = [] if full else [m for m in user.coordinated_municipality_ids if m in names]
+    own = [
+        m for m in user.coordinated_municipality_ids if m in members and members[m][2] and not full
+    ]
+    view = _View(programme=programme, labels=labels, targets=targets, start=start, end=end)
     sections = []
     if municipality_id is None:
         for m_id in own:
-            sections.append(
-                _section(Scope(programme, start, end, m_id), names[m_id], labels, targets, False)
-            )
-    title = names.get(municipality_id, "") if municipality_id else _("The whole programme")
+            name, goal, _participates = members[m_id]
+            sections.append(view.section(m_id, name, goal, suppressed=False))
+    if municipality_id:
+        name, goal, _participates = members.get(municipality_id, ("", None, False))
+    else:
+        name, goal = _("The whole programme"), programme.target_participants
     suppressed = not full and municipality_id not in own
-    sections.append(
-        _section(Scope(programme, start, end, municipality_id), title, labels, targets, suppressed)
-    )
+    sections.append(view.section(municipality_id, name, goal, suppressed=suppressed))
     return sections
 
 
-def _section(
-    scope: Scope, title: str, labels: Labels, targets: Targets, suppressed: bool
-) -> Section:
-    """One scope's figures; the programme's targets only where the scope is the whole of it."""
-    result = figures(scope)
-    tables = breakdowns(result, labels, suppressed=suppressed)
-    whole = scope.municipality_id is None
-    return Section(
-        title=title,
-        suppressed=suppressed,
-        key_figures=key_figures(result, suppressed=suppressed, target=whole),
-        reached=reached_points(result, suppressed=suppressed),
-        reached_chart=reached_chart(result, suppressed=suppressed),
-        tables=tables,
-        targets=target_tables(result, tables, targets, labels) if whole else [],
+@dataclass(frozen=True)
+class _View:
+    """What every section of one dashboard shares: the programme, its names and targets, and
+    the period asked for."""
+
+    programme: Programme
+    labels: Labels
+    targets: Targets
+    start: dt.date | None
+    end: dt.date | None
+
+    @property
+    def whole_period(self) -> bool:
+        """Whether the period covers the programme's, the only one its targets are set for."""
+        programme = self.programme
+        return (self.start is None or self.start <= programme.starts) and (
+            self.end is None or self.end >= programme.ends
+        )
+
+    def axis(self) -> tuple[dt.date, dt.date]:
+        """The months the time axis spans: from the period's (or the programme's) start to its
+        end, or to today while it is still running (never before the start)."""
+        first = self.start or self.programme.starts
+        last = min(self.end or self.programme.ends, timezone.localdate())
+        return first, max(first, last)
+
+    def section(
+        self, municipality_id: int | None, title: str, goal: int | None, *, suppressed: bool
+    ) -> Section:
+        """One scope's figures against `goal` (its own target) where the period allows."""
+        scope = Scope(self.programme, self.start, self.end, municipality_id)
+        result = figures(scope)
+        whole = municipality_id is None
+        target_note = ""
+        if not self.whole_period:
+            goal = None
+            target_note = _(
+                "The targets are set for the whole programme period (%(start)s – %(end)s), so "
+                "a shorter period is shown without targets or attainment."
+            ) % {"start": self.programme.starts.isoformat(), "end": self.programme.ends.isoformat()}
+        elif not goal:
+            goal = None
+            target_note = _(
+                "%(municipality)s has no participant target of its own in the programme file, "
+                "so no target or attainment is shown."
+            ) % {"municipality": title}
+        tables = breakdowns(result, self.labels, suppressed=suppressed)
+        start, end = self.axis()
+        reached = reached_points(result, suppressed=suppressed, start=start, end=end)
+        target_tables_ = (
+            target_tables(result, tables, self.targets, self.labels)
+            if whole and self.whole_period
+            else []
+        )
+        return Section(
+            title=title,
+            suppressed=suppressed,
+            key_figures=_explained(
+                key_figures(
+                    replace(result, target_participants=goal or 0),
+                    suppressed=suppressed,
+                    target=goal is not None,
+                ),
+                whole=whole,
+            ),
+            target_note=target_note,
+            reached=reached,
+            reached_panel=Panel(
+                key="reached",
+                title=_("Participants reached over time"),
+                note=_reached_note(suppressed),
+                chart=_reached_chart(reached, target=goal, heading=False),
+            ),
+            targets=[
+                Panel(key=t.key, title=t.title, note=_target_notes()[t.key], targets=t)
+                for t in target_tables_
+            ],
+            tables=[
+                Panel(
+                    key=t.key,
+                    title=t.title,
+                    note=_breakdown_notes()[t.key],
+                    chart=charts.bar_chart(
+                        [(label, value) for _code, label, value in t.rows],
+                        title=t.title,
+                        empty="–",
+                        heading=False,
+                    ),
+                    breakdown=t,
+                )
+                for t in tables
+            ],
+        )
+
+
+def _explained(figures_: list[tuple[str, Value]], *, whole: bool) -> list[tuple[str, Value, str]]:
+    """Each key figure with one sentence saying what it counts."""
+    if whole:
+        scoped = {
+            _("Participants"): _(
+                "People who attended at least one session in the period, support resources not "
+                "included; each person counts once."
+            ),
+            _("Target"): _("The programme's target for participants over its whole period."),
+            _("Sessions held"): _("Sessions that at least one person attended in the period."),
+        }
+    else:
+        scoped = {
+            _("Participants"): _(
+                "People of the municipality (by their current record) who attended at least one "
+                "session in the period, support resources not included."
+            ),
+            _("Target"): _(
+                "The municipality's own target for participants over the whole programme period."
+            ),
+            _("Sessions held"): _(
+                "Sessions that someone from the municipality attended: a session counts for "
+                "every municipality its people come from, not for the host, so the "
+                "municipalities' figures can add up to more than the programme's."
+            ),
+        }
+    notes = {
+        **scoped,
+        _("Attainment"): _("Participants as a share of the target."),
+        _("Support resources"): _(
+            "Support resources who attended at least one session in the period; they are not "
+            "counted as participants."
+        ),
+        _("Attended hours"): _(
+            "The participants' attended hours, rounded down to whole hours per attendance (the "
+            "session's credited hours where none were recorded)."
+        ),
+        _("Co-financing (SEK)"): _(
+            "Whole attended hours times the hourly rate of each participant's staff category "
+            "(the programme's default rate where the category sets none)."
+        ),
+    }
+    return [(label, value, notes.get(label, "")) for label, value in figures_]
+
+
+def _reached_note(suppressed: bool) -> str:
+    if suppressed:
+        return _(
+            "Participants so far, by the month of their first attended session in the period; "
+            "“..” marks a month whose figure would reveal a group of fewer than five."
+        )
+    return _(
+        "Participants so far, by the month of their first attended session in the period; a "
+        "month without new participants repeats the month before."
     )
+
+
+def _breakdown_notes() -> dict[str, str]:
+    return {
+        "by_municipality": _(
+            "Each participant counts once, in the municipality of their current record, so the "
+            "rows add up to all participants."
+        ),
+        "by_staff_category": _(
+            "Each participant counts once, in the staff category of their current record."
+        ),
+        "by_sector": _("Each participant counts once, in the sector of their staff category."),
+        "by_gender": _(
+            "Each participant counts once, by the gender in their record (“not given” where "
+            "none is recorded)."
+        ),
+        "by_age_band": _(
+            "Each participant counts once, by their age in the year of their first attended "
+            "session in the programme."
+        ),
+        "by_subgoal": _(
+            "A participant counts once under each sub-goal of the courses they attended, so the "
+            "rows can add up to more than all participants."
+        ),
+    }
+
+
+def _target_notes() -> dict[str, str]:
+    return {
+        "by_municipality": _(
+            "Participants of each municipality against the municipality's own target for the "
+            "whole programme period."
+        ),
+        "by_staff_category": _(
+            "Participants of each staff category against the category's target for the whole "
+            "programme period."
+        ),
+        "by_gender": _("Each gender's share of all participants against the planned share."),
+    }

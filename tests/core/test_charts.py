@@ -64,6 +64,8 @@ def all_charts():
         line_chart([("2025-01", 2), ("2025-02", 5)], title=HOSTILE, target=8, target_label="Goal"),
         line_chart([("2025-01", 2)], title="One", target=1, target_label=HOSTILE, unit=HOSTILE),
         line_chart([], title="None"),
+        line_chart([("2025-01", 2), ("2025-02", ".."), ("2025-03", 9)], title="t", heading=False),
+        bar_chart([("A", 3)], title="Hidden heading", heading=False),
     ]
 
 
@@ -334,6 +336,41 @@ def test_all_zero_series_still_has_a_scale():
     ys = {c.get("cy") for c in root.iter(tag("circle"))}
     assert len(ys) == 1
     assert not any(re.search(r"nan|inf", value) for value in ys)
+
+
+def test_a_suppressed_point_keeps_its_place_but_has_no_marker_and_breaks_the_line():
+    points = [("2025-01", 0), ("2025-02", 6), ("2025-03", ".."), ("2025-04", ".."), ("2025-05", 14)]
+    root = parse(line_chart(points, title="t"))
+    markers = [c for c in root.iter(tag("circle")) if c.get("class") == "marker"]
+    assert [m.findtext("svg:title", namespaces=SVG) for m in markers] == [
+        "2025-01: 0",
+        "2025-02: 6",
+        "2025-05: 14",
+    ]
+    # Five places on the axis: the last marker sits at the right end, four steps from the first.
+    xs = [float(m.get("cx")) for m in markers]
+    assert (xs[2] - xs[0]) == pytest.approx(4 * (xs[1] - xs[0]), abs=0.02)
+    # The line runs from January to February only; nothing is drawn across the hidden months.
+    lines = root.findall("svg:polyline", SVG)
+    assert [len(line.get("points").split()) for line in lines] == [2]
+    assert float(markers[2].get("cy")) == pytest.approx(y_of_value(root, 14), abs=0.01)
+    assert root.findtext("svg:desc", namespaces=SVG) == "2025-01: 0 – 2025-05: 14."
+
+
+def test_a_chart_under_a_page_heading_leaves_its_visible_title_out():
+    with_title = parse(line_chart(months(3), title="Reached", target=40))
+    without = parse(line_chart(months(3), title="Reached", target=40, heading=False))
+    assert "Reached" in texts(with_title)
+    assert "Reached" not in texts(without)
+    assert without.findtext("svg:title", namespaces=SVG) == "Reached"  # still its name
+    assert viewbox(without)[3] == viewbox(with_title)[3] - 30
+    bars_root = parse(bar_chart([("A", 3), ("B", 4)], title="Per kommun", heading=False))
+    assert texts(bars_root) == ["A", "3", "B", "4"]
+    assert bars_root.findtext("svg:title", namespaces=SVG) == "Per kommun"
+    first_bar = bars(bars_root)[0]
+    assert 0 < float(first_bar.get("y")) < 20
+    empty = parse(bar_chart([], title="Per kommun", empty="No data", heading=False))
+    assert texts(empty) == ["No data"]
 
 
 # typst
