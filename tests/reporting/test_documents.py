@@ -1,0 +1,79 @@
+"""The final report and the summary as readers get them: long tables that break across pages
+without printing over themselves."""
+
+import io
+import re
+
+import pytest
+from django_scopes import scopes_disabled
+from pypdf import PdfReader
+
+from grannar.core.pdf import render_pdf
+from grannar.demo import demo_load
+from grannar.reporting.documents import TEMPLATE
+from grannar.reporting.reports import final_report, summary_document
+from tests.pdf_checks import overlapping_words
+
+pytestmark = pytest.mark.django_db
+
+BREAKABLE = "#show figure: set block(breakable: true)"
+
+
+@pytest.fixture
+def region_demo():
+    """The demo `make run` loads: its session table is several pages long."""
+    with scopes_disabled():
+        yield demo_load().programme
+
+
+def pages_text(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def session_table_pages(pages: list[str]) -> list[int]:
+    """Pages that carry the session table's header row (date, course, place, attended)."""
+    return [
+        number
+        for number, text in enumerate(pages, start=1)
+        if re.search(r"^\s*Datum Kurs Plats Närvarande\s*$", text, re.M)
+    ]
+
+
+def test_demo_final_report_and_summary_print_no_word_over_another(region_demo, tmp_path):
+    document = final_report(region_demo)
+    pdf = document.as_pdf()
+    pages = session_table_pages(pages_text(pdf))
+    # The table runs over several consecutive pages, its header repeated on each.
+    assert len(pages) >= 3
+    assert pages == list(range(pages[0], pages[0] + len(pages)))
+    assert overlapping_words(pdf) == []
+    assert overlapping_words(summary_document(region_demo).as_pdf()) == []
+
+    # The control: with tables kept whole, as figures are by default, the long session table
+    # is pushed onto one page and printed over itself, and the check says so.
+    unbroken = tmp_path / "document.typ"
+    source = TEMPLATE.read_text(encoding="utf-8")
+    assert BREAKABLE in source
+    unbroken.write_text(source.replace(BREAKABLE, ""), encoding="utf-8")
+    overprinted = render_pdf(
+        unbroken, {"title": document.title, "lang": document.lang, "blocks": document.blocks}
+    )
+    found = overlapping_words(overprinted)
+    assert found
+    assert len({overlap.page for overlap in found}) == 1
+
+
+def test_overlap_check_finds_words_printed_over_each_other(tmp_path):
+    template = tmp_path / "overprint.typ"
+    template.write_text(
+        "#set page(width: 10cm, height: 5cm)\n"
+        "Deltagare per kommun\n"
+        "#place(top + left, dy: 2pt)[#text(fill: red)[Summa 1 718]]\n"
+        "#pagebreak()\n"
+        "Deltagare #h(1cm) Kommun\n",
+        encoding="utf-8",
+    )
+    found = overlapping_words(render_pdf(template, {}))
+    assert found
+    assert {overlap.page for overlap in found} == {1}
+    assert "page 1:" in str(found[0])
