@@ -1,15 +1,19 @@
 """The final report and the summary as readers get them: long tables that break across pages
-without printing over themselves."""
+without printing over themselves, Swedish number form and names instead of codes."""
 
 import io
 import re
+from html import unescape
 
 import pytest
 from django_scopes import scopes_disabled
 from pypdf import PdfReader
 
+from grannar.core.numbers import number, percent, signed
 from grannar.core.pdf import render_pdf
+from grannar.core.rules import AGE_BANDS
 from grannar.demo import demo_load
+from grannar.programmes.models import Format, Municipality, StaffCategory
 from grannar.reporting.documents import TEMPLATE
 from grannar.reporting.reports import final_report, summary_document
 from tests.pdf_checks import overlapping_words
@@ -77,3 +81,53 @@ def test_overlap_check_finds_words_printed_over_each_other(tmp_path):
     assert found
     assert {overlap.page for overlap in found} == {1}
     assert "page 1:" in str(found[0])
+
+
+def test_demo_documents_show_swedish_numbers_and_names_not_codes(region_demo):
+    pdf_text = "\n".join(pages_text(final_report(region_demo).as_pdf()))
+    summary_text = "\n".join(pages_text(summary_document(region_demo).as_pdf()))
+    html = final_report(region_demo).as_html()
+    html_text = unescape(
+        re.sub(r"<[^>]*>", " ", re.sub(r"<style>.*?</style>", "", html, flags=re.S))
+    )
+    for text in (pdf_text, summary_text, html_text):
+        # No decimal point, no thousands without their space, percentages with a comma.
+        assert not re.search(r"\d\.\d", text)
+        assert not re.search(
+            r"(?<![\d-])\d{4,}(?![\d-])", re.sub(r"\d{4}-\d{2}(-\d{2})?", "", text)
+        )
+        assert re.search(r"\d+,\d[\xa0 ]%", text)
+        words = set(re.findall(r"[\w<>-]+", text))
+        codes = {
+            *Municipality.objects.values_list("code", flat=True),
+            *(c for c, n in StaffCategory.objects.values_list("code", "name") if c != n),
+            *(c for c, n in Format.objects.values_list("code", "name") if c != n),
+            *(band for band in AGE_BANDS),
+            "kvinna",
+            "annat",
+        }
+        assert not words & codes
+    assert "Under 25 år" in pdf_text
+    assert "Elevhälsa" in summary_text
+    # Grouped thousands in the HTML are the same no-break space as on the pages.
+    assert re.search(r">\d{1,3}\xa0\d{3}<", html)
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        (1718, None, "1\xa0718"),
+        (2931600, None, "2\xa0931\xa0600"),
+        (3.456, 2, "3,46"),
+    ],
+)
+def test_numbers_in_swedish_form(value, decimals, expected):
+    assert number(value, decimals) == expected
+
+
+def test_percent_and_signed_changes_in_swedish_form():
+    assert percent(1.585) == "158,5\xa0%"
+    assert percent(0.0136) == "1,4\xa0%"
+    assert signed(0.456, 2) == "+0,46"
+    assert signed(-0.4, 2) == "-0,40"
+    assert signed(0, 2) == "0,00"
