@@ -1,11 +1,14 @@
 """The final report and the summary as readers get them: long tables that break across pages
-without printing over themselves, Swedish number form and names instead of codes."""
+without printing over themselves, Swedish number form, names instead of codes, and the HTML
+report opening in the browser."""
 
 import io
 import re
 from html import unescape
 
 import pytest
+from django.conf import settings
+from django.urls import reverse
 from django_scopes import scopes_disabled
 from pypdf import PdfReader
 
@@ -14,8 +17,9 @@ from grannar.core.pdf import render_pdf
 from grannar.core.rules import AGE_BANDS
 from grannar.demo import demo_load
 from grannar.programmes.models import Format, Municipality, StaffCategory
-from grannar.reporting.documents import TEMPLATE
+from grannar.reporting.documents import TEMPLATE, style_sources
 from grannar.reporting.reports import final_report, summary_document
+from tests.factories import sign_in
 from tests.pdf_checks import overlapping_words
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +135,40 @@ def test_percent_and_signed_changes_in_swedish_form():
     assert signed(0.456, 2) == "+0,46"
     assert signed(-0.4, 2) == "-0,40"
     assert signed(0, 2) == "0,00"
+
+
+def test_html_final_report_opens_in_the_browser_with_its_own_style_allowed(world, client):
+    code = world["programme"].code
+    sign_in(client, world["users"]["admin"])
+    response = client.get(reverse("reporting:final_report", args=[code, "html"]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("inline;")
+    assert "text/html" in response["Content-Type"]
+    html = response.content.decode()
+    sources = style_sources(html)
+    assert len(sources) == 1
+    policy = response["Content-Security-Policy"]
+    style_src = re.search(r"style-src ([^;]*)", policy).group(1).split()
+    assert style_src == ["'self'", sources[0]]
+    assert "unsafe-inline" not in policy
+    assert " style=" not in html
+
+    pdf = client.get(reverse("reporting:final_report", args=[code, "pdf"]))
+    assert pdf["Content-Disposition"].startswith("attachment;")
+    assert "style-src 'self';" in pdf["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("role", ["coordinator", "evaluator", "participant", "trainer"])
+def test_html_final_report_is_refused_to_other_roles(world, client, role):
+    sign_in(client, world["users"][role])
+    response = client.get(reverse("reporting:final_report", args=[world["programme"].code, "html"]))
+    assert response.status_code == 403
+
+
+def test_style_sources_hash_every_style_block():
+    assert style_sources("<p>no style</p>") == []
+    # sha256 of "a{}" in base64, as a browser computes it
+    assert style_sources("<style>a{}</style>") == [
+        "'sha256-X1RutGBrXCt9KkSaXMK7tHftWiRscFHOhxsS8tv8hBk='"
+    ]
+    assert settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["style-src"] == ["'self'"]
