@@ -19,9 +19,15 @@ class Overlap:
     second: str  # empty: the letters of `first` are printed over each other
 
     def __str__(self) -> str:
-        if not self.second:
-            return f"page {self.page}: the letters of {self.first!r} overlap"
-        return f"page {self.page}: {self.first!r} overlaps {self.second!r}"
+        first, second = _short(self.first), _short(self.second)
+        if not second:
+            return f"page {self.page}: the letters of {first!r} overlap"
+        return f"page {self.page}: {first!r} overlaps {second!r}"
+
+
+def _short(word: str) -> str:
+    """Overprinted lines come out as one very long word: enough of it to find the place."""
+    return word if len(word) <= 40 else f"{word[:37]}…"
 
 
 def _intersect(a: dict, b: dict, tolerance: float) -> bool:
