@@ -2,7 +2,7 @@
 small groups), key figures, charts, and the summary and final report built from them."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.utils import timezone
@@ -250,9 +250,25 @@ def summary_document(programme: Programme) -> Document:
     document.figures(
         [(label, display(value)) for label, value in key_figures(result, suppressed=False)]
     )
-    for table in breakdowns(result, labels, suppressed=False):
+    for table in _document_breakdowns(result, labels):
         _breakdown_table(document, table)
     return document
+
+
+# Swedish alphabetical order puts å, ä and ö after z, in that order.
+_SWEDISH_ORDER = str.maketrans({"å": "z\u0001", "ä": "z\u0002", "ö": "z\u0003"})
+
+
+def _document_breakdowns(result: Figures, labels: Labels) -> list[Breakdown]:
+    """The breakdowns in full, for documents: places and groups of people in alphabetical
+    order, so a reader finds a name; genders, age bands and sub-goals in their own order."""
+    tables = []
+    for table in breakdowns(result, labels, suppressed=False):
+        if table.key in ("by_municipality", "by_staff_category", "by_sector"):
+            rows = sorted(table.rows, key=lambda row: row[1].casefold().translate(_SWEDISH_ORDER))
+            table = replace(table, rows=rows)
+        tables.append(table)
+    return tables
 
 
 def _target_table(document: Document, table: TargetTable) -> None:
@@ -321,7 +337,7 @@ def final_report(programme: Programme) -> Document:
         [(label, display(value)) for label, value in key_figures(result, suppressed=False)]
     )
     document.chart(reached_chart(result, suppressed=False), _("Participants reached over time"))
-    tables = breakdowns(result, labels, suppressed=False)
+    tables = _document_breakdowns(result, labels)
     for table in target_tables(result, tables, targets_for(programme), labels):
         _target_table(document, table)
     for table in tables:
@@ -344,7 +360,7 @@ def final_report(programme: Programme) -> Document:
                 for label, value in key_figures(part, suppressed=False, target=False)
             ]
         )
-        for table in breakdowns(part, labels, suppressed=False):
+        for table in _document_breakdowns(part, labels):
             if table.key in ("by_staff_category", "by_gender", "by_subgoal"):
                 _breakdown_table(document, table)
         document.page_break()

@@ -88,9 +88,10 @@ def test_overlap_check_finds_words_printed_over_each_other(tmp_path):
 
 
 def test_demo_documents_show_swedish_numbers_and_names_not_codes(region_demo):
-    pdf_text = "\n".join(pages_text(final_report(region_demo).as_pdf()))
+    document = final_report(region_demo)
+    pdf_text = "\n".join(pages_text(document.as_pdf()))
     summary_text = "\n".join(pages_text(summary_document(region_demo).as_pdf()))
-    html = final_report(region_demo).as_html()
+    html = document.as_html()
     html_text = unescape(
         re.sub(r"<[^>]*>", " ", re.sub(r"<style>.*?</style>", "", html, flags=re.S))
     )
@@ -112,6 +113,16 @@ def test_demo_documents_show_swedish_numbers_and_names_not_codes(region_demo):
         }
         assert not words & codes
     assert "Under 25 år" in pdf_text
+    # Places in Swedish alphabetical order, so a reader finds a name.
+    by_municipality = next(
+        b
+        for b in document.blocks
+        if b["type"] == "table" and b["caption"] == "Deltagare per kommun"
+    )
+    assert [row[0] for row in by_municipality["rows"]] == [
+        *("Alingsås", "Göteborg", "Härryda", "Kungälv", "Lerum", "Lilla Edet", "Mölndal"),
+        *("Partille", "Stenungsund", "Tjörn", "Öckerö", "Summa"),
+    ]
     assert "Elevhälsa" in summary_text
     # Grouped thousands in the HTML are the same no-break space as on the pages.
     assert re.search(r">\d{1,3}\xa0\d{3}<", html)
