@@ -10,10 +10,16 @@ takes minutes), then times, in the same process and run:
 It checks that both give identical figures, and prints the best of --repeat timings and the
 ratio ours / plain (target ≤ 1.3).
 
-    .venv/bin/python bench/dashboard_scale.py [--repeat 3] [--fresh]
+Then it checks the final report at ten times the region demo's sessions: it loads the region
+demo into its own SQLite file, copies every held session nine times with its attendance,
+renders the final report as PDF and fails if any two words on a page overlap (the check of
+`tests/pdf_checks.py`). `--documents` runs only this part (about a minute).
+
+    .venv/bin/python bench/dashboard_scale.py [--repeat 3] [--fresh] [--documents]
 """
 
 import argparse
+import io
 import json
 import os
 import subprocess
@@ -25,6 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SQLITE = ROOT / "var" / "bench-national.sqlite3"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+DOCUMENTS_SQLITE = ROOT / "var" / "bench-documents.sqlite3"
+SESSION_FACTOR = 10
 PG_NAME = "grannar_bench_national"
 PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
 CODE = "nationell-demo"
@@ -189,6 +197,144 @@ def measure(repeat: int) -> dict:
     }
 
 
+def multiply_sessions(programme, factor: int) -> None:
+    """Copy each of the programme's held sessions `factor` − 1 times, with its attended
+    registrations and their attendance rows; done once (the copies' codes end in `-xN`)."""
+    from django.db import transaction
+
+    from grannar.training.models import Attendance, Registration, Session
+
+    held = list(
+        Session.objects.filter(course__programme=programme, registrations__status="attended")
+        .exclude(code__contains="-x")
+        .distinct()
+        .order_by("id")
+    )
+    if Session.objects.filter(course__programme=programme, code__contains="-x").exists():
+        return
+    attended = list(
+        Registration.objects.with_scopes_disabled()
+        .filter(session__in=held, status=Registration.Status.ATTENDED)
+        .select_related("attendance")
+    )
+    by_session: dict[int, list] = {}
+    for registration in attended:
+        by_session.setdefault(registration.session_id, []).append(registration)
+    with transaction.atomic():
+        for copy in range(1, factor):
+            sessions = []
+            for original in held:
+                session = Session(
+                    **{
+                        f.attname: getattr(original, f.attname)
+                        for f in Session._meta.concrete_fields
+                        if not f.primary_key
+                    }
+                )
+                session.code = f"{original.code}-x{copy}"
+                session.reserved_free = 0
+                sessions.append(session)
+            Session.objects.bulk_create(sessions)
+            made = {
+                s.code: s.pk
+                for s in Session.objects.filter(code__endswith=f"-x{copy}").only("code")
+            }
+            registrations, hours = [], []
+            for original in held:
+                for registration in by_session.get(original.pk, []):
+                    registrations.append(
+                        Registration(
+                            session_id=made[f"{original.code}-x{copy}"],
+                            person_id=registration.person_id,
+                            municipality_id=registration.municipality_id,
+                            status=registration.status,
+                        )
+                    )
+                    attendance = getattr(registration, "attendance", None)
+                    hours.append(
+                        (attendance.hours, attendance.method) if attendance else (None, None)
+                    )
+            Registration.objects.bulk_create(registrations, batch_size=5_000)
+            Attendance.objects.bulk_create(
+                [
+                    Attendance(registration_id=r.pk, hours=h, method=m)
+                    for r, (h, m) in zip(registrations, hours, strict=True)
+                    if m is not None
+                ],
+                batch_size=5_000,
+            )
+
+
+def check_documents() -> dict:
+    """Runs inside a process whose DATABASE_URL holds the region demo: the final report at
+    ten times its sessions, checked for words printed over each other."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    django.setup()
+    from django.utils import translation
+    from django_scopes import scopes_disabled
+    from pypdf import PdfReader
+
+    from grannar.programmes.models import Programme
+    from grannar.reporting import reports
+    from grannar.reporting.selectors import sessions_held
+    from grannar.training.facts import Scope
+    from tests.pdf_checks import overlapping_words
+
+    translation.activate("sv")
+    with scopes_disabled():
+        programme = Programme.objects.get(code="nya-grannar")
+        before = sessions_held(Scope(programme=programme)).count()
+        multiply_sessions(programme, SESSION_FACTOR)
+        sessions = sessions_held(Scope(programme=programme)).count()
+        started = time.perf_counter()
+        pdf = reports.final_report(programme).as_pdf()
+        render_time = time.perf_counter() - started
+    started = time.perf_counter()
+    overlaps = overlapping_words(pdf)
+    return {
+        "demo_sessions": before,
+        "sessions": sessions,
+        "pages": len(PdfReader(io.BytesIO(pdf)).pages),
+        "render": render_time,
+        "check": time.perf_counter() - started,
+        "overlaps": [str(overlap) for overlap in overlaps[:5]],
+        "overlap_count": len(overlaps),
+    }
+
+
+def documents(fresh: bool) -> bool:
+    """Prints the final report check at ten times the demo's sessions; true when it passed."""
+    url = f"sqlite:///{DOCUMENTS_SQLITE}"
+    if fresh:
+        for path in DOCUMENTS_SQLITE.parent.glob(f"{DOCUMENTS_SQLITE.name}*"):
+            path.unlink()
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.base"}
+    print("Final report: loading the region demo …")
+    for command in (["migrate", "-v0"], ["demo", "--scale", "region"]):
+        subprocess.run(  # noqa: S603 - fixed arguments
+            [BIN / "grannar", *command], env=env, check=True, cwd=ROOT, capture_output=True
+        )
+    output = subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, __file__, "--check-documents"],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout
+    r = json.loads(output.strip().splitlines()[-1])
+    print(
+        f"Final report at {SESSION_FACTOR}× the demo's {r['demo_sessions']} sessions: "
+        f"{r['sessions']} sessions, {r['pages']} pages, rendered in {r['render']:.1f} s, "
+        f"checked in {r['check']:.1f} s; words printed over each other: {r['overlap_count']}"
+    )
+    for overlap in r["overlaps"]:
+        print(f"  {overlap}")
+    return r["overlap_count"] == 0
+
+
 def prepare(name: str, url: str, fresh: bool) -> None:
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.base"}
     env.pop("GRANNAR_NATIONAL_ATTENDANCE", None)
@@ -239,10 +385,19 @@ def main() -> int:
         sys.path.insert(0, str(ROOT))
         print(json.dumps(measure(int(sys.argv[2]))))
         return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "--check-documents":
+        sys.path.insert(0, str(ROOT))
+        print(json.dumps(check_documents()))
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--fresh", action="store_true", help="Rebuild the demo databases.")
+    parser.add_argument(
+        "--documents", action="store_true", help="Only check the final report's layout."
+    )
     args = parser.parse_args()
+    if args.documents:
+        return 0 if documents(args.fresh) else 1
     SQLITE.parent.mkdir(exist_ok=True)
     if args.fresh:
         for path in SQLITE.parent.glob(f"{SQLITE.name}*"):
@@ -277,6 +432,7 @@ def main() -> int:
         f"participants {results[0]['summary']['participants']}, "
         f"attainment {results[0]['summary']['attainment']}"
     )
+    failed |= not documents(args.fresh)
     return 1 if failed else 0
 
 

@@ -33,7 +33,7 @@ def reachable_pages(client, world, role: str) -> dict[str, str]:
         if response.status_code != 200 or "text/html" not in response["Content-Type"]:
             continue
         if response.get("Content-Disposition", "").startswith("attachment"):
-            continue  # a download (the final report as HTML), not a page of the site
+            continue  # a download, not a page of the site
         html = response.content.decode()
         pages[url] = html
         if url == reverse("site:start"):

@@ -1,6 +1,9 @@
 """A report as a list of blocks, rendered the same way to PDF (typst) and to HTML, so the
 summary and the final report show one set of figures whatever the format."""
 
+import base64
+import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +16,7 @@ from grannar.core.pdf import render_pdf
 from grannar.programmes.models import FundingStatement
 
 TEMPLATE = Path(__file__).parent / "typst" / "document.typ"
+_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 
 
 @dataclass
@@ -82,3 +86,14 @@ class Document:
             # The emblem is the project's own fixed SVG; it goes inline so the page stands alone.
             {"document": self, "emblem_svg": mark_safe(eu_emblem_svg())},  # noqa: S308
         )
+
+
+def style_sources(html: str) -> list[str]:
+    """Content-security-policy sources that allow exactly the style blocks of a standalone page
+    (`as_html`), so the site can show it without allowing any other inline style."""
+    return [
+        "'sha256-{}'".format(
+            base64.b64encode(hashlib.sha256(style.encode()).digest()).decode("ascii")
+        )
+        for style in _STYLE.findall(html)
+    ]

@@ -6,11 +6,11 @@ import json
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from grannar.core import charts
+from grannar.core import charts, numbers
 from grannar.core.spreadsheets import workbook_bytes
 from grannar.core.suppression import PRIMARY, SECONDARY, THRESHOLD, suppress
 from grannar.programmes.models import Programme
@@ -269,11 +269,11 @@ def display(value: Value | Decimal | float) -> str:
     """A figure as the interface shows it: grouped digits, marks as they are."""
     if isinstance(value, str):
         return value
-    return formats.number_format(value, use_l10n=True, force_grouping=True)
+    return numbers.number(value)
 
 
 def _percent(ratio: float) -> str:
-    return f"{formats.number_format(round(ratio * 100, 1), 1, use_l10n=True)} %"
+    return numbers.percent(ratio)
 
 
 # The summary ------------------------------------------------------------------------------
@@ -294,9 +294,25 @@ def summary_document(programme: Programme) -> Document:
     document.figures(
         [(label, display(value)) for label, value in key_figures(result, suppressed=False)]
     )
-    for table in breakdowns(result, labels, suppressed=False):
+    for table in _document_breakdowns(result, labels):
         _breakdown_table(document, table)
     return document
+
+
+# Swedish alphabetical order puts å, ä and ö after z, in that order.
+_SWEDISH_ORDER = str.maketrans({"å": "z\u0001", "ä": "z\u0002", "ö": "z\u0003"})
+
+
+def _document_breakdowns(result: Figures, labels: Labels) -> list[Breakdown]:
+    """The breakdowns in full, for documents: places and groups of people in alphabetical
+    order, so a reader finds a name; genders, age bands and sub-goals in their own order."""
+    tables = []
+    for table in breakdowns(result, labels, suppressed=False):
+        if table.key in ("by_municipality", "by_staff_category", "by_sector"):
+            rows = sorted(table.rows, key=lambda row: row[1].casefold().translate(_SWEDISH_ORDER))
+            table = replace(table, rows=rows)
+        tables.append(table)
+    return tables
 
 
 def _target_table(document: Document, table: TargetTable) -> None:
@@ -308,15 +324,12 @@ def _target_table(document: Document, table: TargetTable) -> None:
 
 
 def _breakdown_table(document: Document, table: Breakdown) -> None:
-    rows = [[code, label, display(value)] for code, label, value in table.rows]
+    """A breakdown by name: readers of a document look for the municipality or category, not
+    its code (the codes are in the JSON and XLSX summaries)."""
+    rows = [[label, display(value)] for _code, label, value in table.rows]
     if table.total != "":
-        rows.append(["", _("Total"), display(table.total)])
-    document.table(
-        caption=table.title,
-        columns=[_("Code"), table.heading, _("Participants")],
-        rows=rows,
-        numeric_from=2,
-    )
+        rows.append([_("Total"), display(table.total)])
+    document.table(caption=table.title, columns=[table.heading, _("Participants")], rows=rows)
 
 
 def summary_xlsx(programme: Programme) -> bytes:
@@ -368,7 +381,7 @@ def final_report(programme: Programme) -> Document:
         [(label, display(value)) for label, value in key_figures(result, suppressed=False)]
     )
     document.chart(reached_chart(result, suppressed=False), _("Participants reached over time"))
-    tables = breakdowns(result, labels, suppressed=False)
+    tables = _document_breakdowns(result, labels)
     for table in target_tables(result, tables, targets_for(programme), labels):
         _target_table(document, table)
     for table in tables:
@@ -391,7 +404,7 @@ def final_report(programme: Programme) -> Document:
                 for label, value in key_figures(part, suppressed=False, target=False)
             ]
         )
-        for table in breakdowns(part, labels, suppressed=False):
+        for table in _document_breakdowns(part, labels):
             if table.key in ("by_staff_category", "by_gender", "by_subgoal"):
                 _breakdown_table(document, table)
         document.page_break()
@@ -500,7 +513,7 @@ def evaluation_chapter(document: Document, programme: Programme) -> None:
                 [
                     q.question.localized_text,
                     display(q.n),
-                    "–" if q.mean is None else f"{q.mean:.2f}",
+                    "–" if q.mean is None else numbers.number(q.mean, 2),
                     "–" if q.paired is None else _change_text(q.paired),
                 ]
                 for q in scales
@@ -513,7 +526,10 @@ def evaluation_chapter(document: Document, programme: Programme) -> None:
 def _change_text(paired) -> str:
     if paired.mean is None:
         return _("fewer than five pairs")
-    return f"{paired.mean:+.2f} ({paired.low:+.2f} – {paired.high:+.2f})"
+    return (
+        f"{numbers.signed(paired.mean, 2)} "
+        f"({numbers.signed(paired.low, 2)} – {numbers.signed(paired.high, 2)})"
+    )
 
 
 def _series_section(document: Document, series) -> None:
@@ -563,7 +579,11 @@ def _moment_cells(question, series) -> list[str]:
         if figure is None:
             cells.append("")
         else:
-            cells.append("–" if figure.mean is None else f"{figure.mean:.2f} (n = {figure.n})")
+            cells.append(
+                "–"
+                if figure.mean is None
+                else f"{numbers.number(figure.mean, 2)} (n = {numbers.number(figure.n)})"
+            )
     return cells
 
 

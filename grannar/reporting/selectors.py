@@ -42,9 +42,14 @@ def labels_for(programme: Programme) -> Labels:
             str(number): f"{number}. {title}"
             for number, title in programme.subgoals.values_list("number", "title")
         },
-        gender={str(value): str(label) for value, label in Gender.choices},
-        age_band={band: band if band != "okand" else _("not known") for band in AGE_BANDS},
+        gender={str(value): str(label).capitalize() for value, label in Gender.choices},
+        age_band=dict(zip(AGE_BANDS, _age_band_names(), strict=True)),
     )
+
+
+def _age_band_names() -> list[str]:
+    """The ESF age bands (`<25`, `25-54`, `>54`, unknown) as a reader says them."""
+    return [_("Under 25 years"), _("25–54 years"), _("55 years and over"), _("Age not known")]
 
 
 def municipality_choices(programme: Programme) -> list[tuple[int, str]]:

@@ -9,6 +9,7 @@ from grannar.core.spreadsheets import XLSX
 from grannar.people.models import Role
 from grannar.programmes.selectors import access_programme
 from grannar.reporting import reports
+from grannar.reporting.documents import style_sources
 from grannar.reporting.esf import EXPORTS, esf_export
 from grannar.reporting.forms import DashboardFilterForm
 from grannar.reporting.selectors import municipality_choices
@@ -17,8 +18,10 @@ TYPES = {"pdf": "application/pdf", "xlsx": XLSX, "html": "text/html; charset=utf
 
 
 def _download(content: bytes | str, *, filename: str, fmt: str) -> HttpResponse:
+    """The file to save; an HTML report opens in the browser (saving it keeps `filename`)."""
     response = HttpResponse(content, content_type=TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    disposition = "inline" if fmt == "html" else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return response
 
 
@@ -86,4 +89,9 @@ def final_report_view(request, code: str, fmt: str):
     log_action(
         action="reporting.final.made", actor=request.user, target=programme, data={"format": fmt}
     )
-    return _download(content, filename=f"{programme.code}-{_('final-report')}.{fmt}", fmt=fmt)
+    response = _download(content, filename=f"{programme.code}-{_('final-report')}.{fmt}", fmt=fmt)
+    if fmt == "html":
+        # The page opens in the browser under the site's policy: its own styles are allowed
+        # by their hash, nothing else inline.
+        response._csp_update = {"style-src": style_sources(content)}
+    return response

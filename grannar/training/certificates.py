@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from grannar.core.audit import log_action
 from grannar.core.emblem import funding_for_typst
+from grannar.core.numbers import number
 from grannar.core.pdf import render_pdf
 from grannar.core.rules import whole_hours
 from grannar.people.models import Person
@@ -90,7 +91,7 @@ def certificate_data(certificate: Certificate) -> dict:
         "holder": registration.person.full_name,
         "course": session.course.title,
         "date": formats.date_format(timezone.localtime(session.starts).date(), "j F Y"),
-        "hours": _hours(registration),
+        "hours": number(_hours(registration)),
         "programme": {
             "name": programme.name if programme else _("The region's training catalogue"),
             "owner": programme.owner if programme else "",
@@ -173,11 +174,11 @@ def monthly_data(*, person: Person, programme: Programme, month: dt.date) -> dic
             {
                 "date": a["date"].isoformat(),
                 "activity": a["session"].course.title,
-                "hours": a["hours"],
+                "hours": number(a["hours"]),
             }
             for a in entry["activities"]
         ],
-        "total": entry["hours"],
+        "total": number(entry["hours"]),
         "attested": attestation is not None,
         "statement": attestation.statement if attestation else "",
         "attested_at": (

@@ -302,14 +302,14 @@ def test_a_municipality_is_measured_against_its_own_target(targeted, client):
     # Mölndal: 12 participants against its own 20.
     assert own["Deltagare"] == "12"
     assert own["Mål"] == "20"
-    assert own["Måluppfyllelse"] == "60,0 %"
+    assert own["Måluppfyllelse"] == "60,0\xa0%"
     assert target_line(html, section=0) == "Mål: 20"
     assert "1\xa0100" not in section_html(html, 0)
     # The whole programme: 15 against the programme's 1 100.
     whole = key_grid(html, section=1)
     assert whole["Deltagare"] == "15"
     assert whole["Mål"] == "1\xa0100"
-    assert whole["Måluppfyllelse"] == "1,4 %"
+    assert whole["Måluppfyllelse"] == "1,4\xa0%"
     assert target_line(html, section=1) == "Mål: 1\xa0100"
 
 

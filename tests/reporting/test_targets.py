@@ -49,16 +49,16 @@ def with_targets(populated):
 def test_admin_sees_each_target_against_what_was_reached(with_targets, client):
     html = page(client, with_targets["users"]["admin"], with_targets["programme"].code)
     assert target_rows(html, "by_municipality") == [
-        ["Mölndal", "20", "12", "60,0 %"],
-        ["Partille", "10", "3", "30,0 %"],
+        ["Mölndal", "20", "12", "60,0\xa0%"],
+        ["Partille", "10", "3", "30,0\xa0%"],
     ]
     assert sorted(target_rows(html, "by_staff_category")) == [
-        ["Pedagogisk personal", "10", "7", "70,0 %"],
-        ["Socialsekreterare", "16", "8", "50,0 %"],
+        ["Pedagogisk personal", "10", "7", "70,0\xa0%"],
+        ["Socialsekreterare", "16", "8", "50,0\xa0%"],
     ]
     assert target_rows(html, "by_gender") == [
-        ["kvinna", "75,0 %", "11", "73,3 %"],
-        ["man", "25,0 %", "3", "20,0 %"],
+        ["Kvinna", "75,0\xa0%", "11", "73,3\xa0%"],
+        ["Man", "25,0\xa0%", "3", "20,0\xa0%"],
     ]
 
 
@@ -70,7 +70,7 @@ def test_suppressed_dashboards_hide_small_reached_cells_and_their_shares(with_ta
             ["Mölndal", "20", "..", "–"],
             ["Partille", "10", "<5", "–"],
         ]
-        assert target_rows(whole, "by_gender")[1] == ["man", "25,0 %", "<5", "–"]
+        assert target_rows(whole, "by_gender")[1] == ["Man", "25,0\xa0%", "<5", "–"]
 
 
 def test_a_municipality_section_shows_no_programme_targets(with_targets, client):
@@ -126,13 +126,13 @@ def test_a_programme_file_with_targets_reaches_the_final_report(db, no_scope):
         "Share of target",
     ]
     assert tables["Target per municipality"]["rows"] == [
-        ["Norrby", "10", "2", "20.0 %"],
-        ["Söderby", "4", "1", "25.0 %"],
+        ["Norrby", "10", "2", "20.0\xa0%"],
+        ["Söderby", "4", "1", "25.0\xa0%"],
     ]
-    assert tables["Target per staff category"]["rows"] == [["Sjuksköterska", "2", "1", "50.0 %"]]
+    assert tables["Target per staff category"]["rows"] == [["Sjuksköterska", "2", "1", "50.0\xa0%"]]
     assert tables["Planned gender split"]["rows"] == [
-        ["woman", "50.0 %", "2", "66.7 %"],
-        ["man", "50.0 %", "1", "33.3 %"],
+        ["Woman", "50.0\xa0%", "2", "66.7\xa0%"],
+        ["Man", "50.0\xa0%", "1", "33.3\xa0%"],
     ]
     assert "Target per staff category" in html
     assert "Target per staff category" in pdf
