@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -68,6 +69,20 @@ class Request:
             period=self.period,
             made_by=self.made_by,
         )
+
+
+def check_month(value: str) -> dt.date:
+    """A month written YYYY-MM, as its first day; anything else is refused saying how to write
+    it."""
+    text = (value or "").strip()
+    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+        year, month = int(text[:4]), int(text[5:])
+        if 1 <= month <= 12 and year >= 1900:
+            return dt.date(year, month, 1)
+    raise ValidationError(
+        _("%(value)s is not a month; write it as YYYY-MM, for example 2026-12.") % {"value": text},
+        code="month",
+    )
 
 
 def _label(text: str) -> str:

@@ -1,5 +1,7 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -11,7 +13,7 @@ from grannar.core.spreadsheets import XLSX
 from grannar.people.models import Role
 from grannar.programmes.selectors import access_programme
 from grannar.reporting import reports
-from grannar.reporting.esf import EXPORTS, esf_export, esf_file_name
+from grannar.reporting.esf import EXPORTS, check_month, esf_export, esf_file_name
 from grannar.reporting.forms import DashboardFilterForm
 from grannar.reporting.selectors import municipality_choices
 
@@ -61,10 +63,22 @@ def esf_export_view(request, code: str, kind: str):
     programme = access_programme(user=request.user, code=code)
     if kind not in EXPORTS:
         raise Http404
+    month = None
+    if request.GET.get("month"):
+        try:
+            month = check_month(request.GET["month"])
+        except ValidationError as error:
+            messages.error(request, _("Month: %(problem)s") % {"problem": " ".join(error.messages)})
+            return redirect("reporting:dashboard", code=programme.code)
     content = esf_export(
-        programme=programme, kind=kind, by=request.user, made_by=_made_by(request.user)
+        programme=programme,
+        kind=kind,
+        by=request.user,
+        made_by=_made_by(request.user),
+        month=month,
     )
-    return _download(content, filename=esf_file_name(programme=programme, kind=kind), fmt="xlsx")
+    name = esf_file_name(programme=programme, kind=kind, month=month)
+    return _download(content, filename=name, fmt="xlsx")
 
 
 @role_required(Role.ADMIN, Role.AUDITOR)

@@ -395,3 +395,33 @@ def test_the_file_names_who_made_it_by_their_name(populated, client):
     admin.save()
     book = download(client, admin, populated["programme"].code, "cofinancing")
     assert about(book)["Skapad av"] == f"Test {populated['people'][0].last_name}"
+
+
+def test_the_web_export_takes_one_month(populated, client):
+    sign_in(client, populated["users"]["auditor"])
+    response = client.get("/reporting/nya-grannar/esf/cofinancing.xlsx?month=2024-09")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        'attachment; filename="medfinansiering-nya-grannar-2024-09.xlsx"'
+    )
+    book = load_workbook(io.BytesIO(response.content))
+    assert about(book)["Period"] == "2024-09"
+    assert set(column(book.worksheets[1], "Månad")) == {"2024-09", "Summa"}
+    event = AuditEvent.objects.get(action="reporting.esf_cofinancing.exported")
+    assert event.data["month"] == "2024-09"
+
+
+def test_a_bad_month_on_the_web_says_how_to_write_it_and_exports_nothing(populated, client):
+    sign_in(client, populated["users"]["admin"])
+    response = client.get("/reporting/nya-grannar/esf/participants.xlsx?month=sept", follow=True)
+    assert response.redirect_chain == [("/reporting/nya-grannar/", 302)]
+    assert "Månad: sept är ingen månad; skriv den som ÅÅÅÅ-MM" in response.content.decode()
+    assert not AuditEvent.objects.filter(action__startswith="reporting.esf").exists()
+
+
+def test_the_dashboard_offers_each_export_for_one_month(populated, client):
+    sign_in(client, populated["users"]["auditor"])
+    html = client.get("/reporting/nya-grannar/").content.decode()
+    for kind in EXPORTS:
+        assert f'action="/reporting/nya-grannar/esf/{kind}.xlsx"' in html
+        assert f'<label for="month-{kind}">En månad (ÅÅÅÅ-MM)</label>' in html

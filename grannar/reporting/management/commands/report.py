@@ -1,10 +1,10 @@
 import datetime as dt
 import getpass
 import json
-import re
 import sys
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from grannar.core.audit import log_action
 from grannar.evaluation.analysis import evaluation_summary
 from grannar.programmes.management.base import ProgrammeCommand
 from grannar.reporting import reports
-from grannar.reporting.esf import EXPORTS, esf_export
+from grannar.reporting.esf import EXPORTS, check_month, esf_export
 
 FORMATS = {
     "summary": ("json", "xlsx", "pdf"),
@@ -35,14 +35,10 @@ def _made_by() -> str:
 def _month(value: str | None) -> dt.date | None:
     if value is None:
         return None
-    if re.fullmatch(r"\d{4}-\d{2}", value.strip()):
-        year, month = (int(part) for part in value.strip().split("-"))
-        if 1 <= month <= 12:
-            return dt.date(year, month, 1)
-    raise CommandError(
-        _("--month: %(value)s is not a month; write it as YYYY-MM, for example 2026-12.")
-        % {"value": value}
-    )
+    try:
+        return check_month(value)
+    except ValidationError as error:
+        raise CommandError(f"--month: {' '.join(error.messages)}") from error
 
 
 class Command(ProgrammeCommand):
