@@ -305,7 +305,8 @@ def summary_xlsx(programme: Programme, *, made_by: str) -> bytes:
             columns.append(Column(_("Share"), PERCENT))
         page = book.sheet(table.heading, [Column(_("Municipality code"))] * coded + columns)
         for code, label, value in table.rows:
-            shown = _("Unknown") if code == UNKNOWN else label[:1].upper() + label[1:]
+            unknown_age = table.key == "by_age_band" and code == UNKNOWN
+            shown = _("Unknown") if unknown_age else label[:1].upper() + label[1:]
             share = [value / table.total if table.total else 0.0] if table.total != "" else []
             page.append([code] * coded + [shown, value, *share])
         if table.total != "":

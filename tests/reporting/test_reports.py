@@ -227,7 +227,7 @@ def test_summary_workbook_has_labels_shares_and_formatted_numbers(populated, cli
     share = book["Kommun"]["D2"]
     assert share.number_format == "0.0 %"
     bands = {row[0] for row in book["Åldersgrupp"].iter_rows(min_row=2, values_only=True)}
-    assert "okand" not in bands
+    assert bands == {"25-54", ">54", "Summa"}
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2"
         assert sheet.auto_filter.ref == (
@@ -235,3 +235,18 @@ def test_summary_workbook_has_labels_shares_and_formatted_numbers(populated, cli
         )
         widths = [sheet.column_dimensions[c.column_letter].width for c in sheet[1]]
         assert all(width >= len(str(c.value)) for width, c in zip(widths, sheet[1], strict=True))
+
+
+def test_summary_workbook_names_the_unknown_in_words(populated):
+    from grannar.reporting.reports import summary_xlsx
+
+    person = populated["people"][0]
+    person.birth_year = None
+    person.gender = "okand"
+    person.save()
+    book = load_workbook(io.BytesIO(summary_xlsx(populated["programme"], made_by="Test")))
+    bands = {row[0] for row in book["Åldersgrupp"].iter_rows(min_row=2, values_only=True)}
+    genders = {row[0] for row in book["Kön"].iter_rows(min_row=2, values_only=True)}
+    assert "Okänt" in bands
+    assert "Ej angivet" in genders
+    assert "okand" not in bands | genders
