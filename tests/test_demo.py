@@ -236,3 +236,24 @@ def test_region_demo_has_a_year_of_training_with_consistent_seats():
     registrations = Registration.objects.count()
     demo_load()
     assert Registration.objects.count() == registrations
+
+
+def test_demo_organisation_numbers_are_valid_and_some_workplaces_are_private():
+    from grannar.programmes.models import Municipality, organisation_number_validator
+
+    demo_load(scale="small")
+    municipalities = Municipality.objects.filter(memberships__participates=True)
+    numbers = list(municipalities.values_list("organisation_number", flat=True))
+    assert numbers
+    assert all(number.startswith("212000-") for number in numbers)
+    # Göteborg keeps the number the programme file gives it.
+    assert Municipality.objects.get(code="1480").organisation_number == "212000-1355"
+    private = list(
+        Workplace.objects.with_scopes_disabled()
+        .exclude(organisation_number="")
+        .values_list("name", "organisation_number")
+    )
+    assert private
+    assert all(name.startswith("HVB") and number.startswith("556") for name, number in private)
+    for number in numbers + [number for _name, number in private]:
+        organisation_number_validator(number)

@@ -239,6 +239,13 @@ TABLE: dict[str, Case] = {
     "people:list": Case(lambda w, t: reverse("people:list"), MANAGERS),
     "people:create": Case(lambda w, t: reverse("people:create"), MANAGERS),
     "people:detail": Case(person_url("people:detail"), MANAGERS, other={"coordinator": 404}),
+    "people:workplace": Case(
+        lambda world, target: reverse(
+            "people:workplace", args=[world[f"{target}_person"].workplace_id]
+        ),
+        MANAGERS,
+        other={"coordinator": 404},
+    ),
 }
 
 

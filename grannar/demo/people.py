@@ -17,7 +17,13 @@ from grannar.core.crypto import encrypt_text
 from grannar.people.models import Gender, Person, Role, User, Workplace
 from grannar.people.services import role_assign
 from grannar.people.two_factor import totp_device, totp_device_set
-from grannar.programmes.models import Membership, Programme, ProgrammeCategory, Sector
+from grannar.programmes.models import (
+    Membership,
+    Municipality,
+    Programme,
+    ProgrammeCategory,
+    Sector,
+)
 
 SEED = 2016
 # The demo accounts share one authenticator key, printed by `make run`; never in production.
@@ -66,6 +72,19 @@ def demo_personnummer(rng: random.Random, birth_year: int, gender: str) -> str:
     sex_digit = rng.choice([0, 2, 4, 6, 8] if gender == Gender.WOMAN else [1, 3, 5, 7, 9])
     nine = f"{birth_year % 100:02d}{month:02d}{day:02d}{serial:02d}{sex_digit}"
     return f"{birth_year:04d}{month:02d}{day:02d}{serial:02d}{sex_digit}{_luhn_digit(nine)}"
+
+
+def demo_organisation_number(prefix: str, key: str) -> str:
+    """An organisation number with a valid check digit, derived from `key` (for demos only):
+    `212000` is how municipalities' numbers begin, `556` how limited companies' do."""
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    nine = (prefix + str(int(digest, 16)))[:9]
+    return f"{nine[:6]}-{nine[6:]}{_luhn_digit(nine)}"
+
+
+def _private_operator(name: str) -> bool:
+    """About half the demo's HVB homes are run by private operators with their own number."""
+    return name.startswith("HVB") and hashlib.sha256(name.encode()).digest()[0] % 2 == 0
 
 
 def _shares(rng: random.Random, memberships: list[Membership]) -> list[float]:
@@ -143,7 +162,14 @@ class DemoBuilder:
                         names.append(name)
                 by_sector[sector_id] = names
                 workplaces += [
-                    Workplace(municipality=municipality, sector=sectors[sector_id], name=name)
+                    Workplace(
+                        municipality=municipality,
+                        sector=sectors[sector_id],
+                        name=name,
+                        organisation_number=demo_organisation_number("556", name)
+                        if _private_operator(name)
+                        else "",
+                    )
                     for name in names
                 ]
             for _ in range(count):
@@ -196,6 +222,11 @@ class DemoBuilder:
         )
 
     def write(self, workplaces: list[Workplace], people: list[PersonRow]) -> int:
+        for municipality in Municipality.objects.filter(
+            memberships__programme=self.programme, organisation_number=""
+        ):
+            municipality.organisation_number = demo_organisation_number("212000", municipality.code)
+            municipality.save(update_fields=["organisation_number"])
         Workplace.objects.bulk_create(workplaces, batch_size=2000, ignore_conflicts=True)
         municipality_ids = {row.municipality_id for row in people}
         workplace_ids = {

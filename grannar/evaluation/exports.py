@@ -1,12 +1,13 @@
 """The pseudonymised export for evaluators: one row per response, a code instead of a person,
 never a name, e-mail address or personnummer. Every export is audit-logged."""
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from grannar.core.audit import log_action
+from grannar.core.downloads import file_name
 from grannar.core.privacy import mask_personal_data
-from grannar.core.spreadsheets import XLSX, csv_bytes, workbook_bytes
+from grannar.core.spreadsheets import DECIMAL, INTEGER, XLSX, Column, Spreadsheet, csv_bytes
 from grannar.evaluation.models import Answer, Question, Response, Survey
 from grannar.evaluation.services import pseudonym
 
@@ -25,6 +26,8 @@ def _respondent(survey: Survey, response: Response, number: int) -> str:
 
 
 def survey_rows(survey: Survey) -> tuple[list[str], list[list]]:
+    """The answers, one row per response: names of municipality, category and sector (the
+    municipality code beside its name), then one column per question under its code."""
     questions = list(Question.objects.filter(section__survey=survey))
     header = [
         _("Respondent"),
@@ -32,6 +35,7 @@ def survey_rows(survey: Survey) -> tuple[list[str], list[list]]:
         _("Kind"),
         _("Month answered"),
         _("Municipality code"),
+        _("Municipality"),
         _("Staff category"),
         _("Sector"),
         *[q.code for q in questions],
@@ -43,15 +47,17 @@ def survey_rows(survey: Survey) -> tuple[list[str], list[list]]:
     responses = Response.objects.filter(survey=survey).select_related(
         "municipality", "staff_category", "sector"
     )
+    kind = _capitalised(survey.get_phase_display())
     for number, response in enumerate(responses.order_by("?"), start=1):
         row = [
             _respondent(survey, response, number),
-            survey.pk,
-            survey.phase,
+            survey.localized_title,
+            kind,
             f"{response.submitted:%Y-%m}",
             response.municipality.code if response.municipality else "",
-            response.staff_category.code if response.staff_category else "",
-            response.sector.code if response.sector else "",
+            response.municipality.name if response.municipality else "",
+            response.staff_category.name if response.staff_category else "",
+            response.sector.name if response.sector else "",
         ]
         for question in questions:
             answer = answers.get((response.pk, question.pk))
@@ -59,6 +65,21 @@ def survey_rows(survey: Survey) -> tuple[list[str], list[list]]:
         rows.append(row)
     rows.sort(key=lambda row: str(row[0]))
     return header, rows
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def survey_file_name(survey: Survey, fmt: str) -> str:
+    """`enkätsvar-nya-grannar-12-2026-12-02.xlsx`: what, programme, survey and day."""
+    return file_name(
+        _("survey-answers"),
+        survey.programme.code,
+        survey.pk,
+        timezone.localdate().isoformat(),
+        extension=fmt,
+    )
 
 
 def _value(answer: Answer | None):
@@ -72,17 +93,34 @@ def _value(answer: Answer | None):
 
 
 def survey_export(*, survey: Survey, fmt: str, by) -> tuple[bytes, str]:
+    """The answers as CSV or XLSX, audit-logged; the workbook says what it is and what each
+    question code asks."""
     header, rows = survey_rows(survey)
     if fmt == "csv":
         content, content_type = csv_bytes(header, rows), "text/csv; charset=utf-8"
     else:
-        book = Workbook()
-        sheet = book.active
-        sheet.title = _("Answers")[:31]
-        sheet.append(header)
+        person = getattr(by, "person", None)
+        book = Spreadsheet(
+            title=_("Survey answers: %(title)s") % {"title": survey.localized_title},
+            programme=f"{survey.programme.name} ({survey.programme.code})",
+            period=f"{survey.created:%Y-%m-%d} – "
+            + (f"{survey.closes:%Y-%m-%d}" if survey.closes else ""),
+            made_by=f"{person.first_name} {person.last_name}" if person else str(by),
+        )
+        book.note(_("Responses"), len(rows), INTEGER)
+        questions = Question.objects.filter(section__survey=survey)
+        numeric = {Question.Kind.LIKERT, Question.Kind.NUMBER}
+        sheet = book.sheet(
+            _("Answers"),
+            [Column(title) for title in header[:8]]
+            + [Column(q.code, DECIMAL if q.kind in numeric else None) for q in questions],
+        )
         for row in rows:
             sheet.append(row)
-        content, content_type = workbook_bytes(book), XLSX
+        legend = book.sheet(_("Questions"), [Column(_("Code")), Column(_("Question"))])
+        for question in questions:
+            legend.append([question.code, question.localized_text])
+        content, content_type = book.xlsx(), XLSX
     log_action(
         action="evaluation.answers.exported",
         actor=by,

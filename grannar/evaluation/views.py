@@ -1,11 +1,12 @@
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_scopes import scopes_disabled
 
 from grannar.core import charts
+from grannar.core.downloads import attachment
 from grannar.core.permissions import role_required
 from grannar.evaluation import analysis, exports, selectors
 from grannar.evaluation.forms import (
@@ -223,9 +224,9 @@ def survey_export_view(request, pk: int, fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise Http404
     content, content_type = exports.survey_export(survey=survey, fmt=fmt, by=request.user)
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="enkat-{survey.pk}.{fmt}"'
-    return response
+    return attachment(
+        content, filename=exports.survey_file_name(survey, fmt), content_type=content_type
+    )
 
 
 @require_http_methods(["GET", "POST"])

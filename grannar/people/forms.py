@@ -8,7 +8,11 @@ from grannar.people.checks import check_birth_year, check_personnummer, personnu
 from grannar.people.models import Person, User, normalize_email
 from grannar.people.selectors import managed_municipalities, workplace_list
 from grannar.people.services import PERSON_FIELDS
-from grannar.programmes.models import Municipality
+from grannar.programmes.models import (
+    Municipality,
+    normalise_organisation_number,
+    organisation_number_validator,
+)
 
 
 class PersonForm(forms.ModelForm):
@@ -113,6 +117,28 @@ class PersonForm(forms.ModelForm):
         if self.cleaned_data.get("clear_personnummer"):
             return ""
         return None
+
+
+class WorkplaceForm(forms.Form):
+    """A workplace's own organisation number, for an employer other than the municipality."""
+
+    organisation_number = forms.CharField(
+        label=_("Organisation number of the employer"),
+        required=False,
+        max_length=13,
+        help_text=_(
+            "Only when the employer is not the municipality, e.g. a private HVB home. "
+            "Leave empty and the municipality's number is used."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+    def clean_organisation_number(self) -> str:
+        value = self.cleaned_data.get("organisation_number", "").strip()
+        if value:
+            organisation_number_validator(value)
+            value = normalise_organisation_number(value)
+        return value
 
 
 class PersonSearchForm(forms.Form):

@@ -7,7 +7,13 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from grannar.programmes.models import Municipality, Programme, Sector, StaffCategory
+from grannar.programmes.models import (
+    Municipality,
+    Programme,
+    Sector,
+    StaffCategory,
+    organisation_number_validator,
+)
 
 
 def normalize_email(value: str) -> str:
@@ -38,7 +44,15 @@ class Workplace(models.Model):
     )
     sector = models.ForeignKey(Sector, verbose_name=_("sector"), on_delete=models.PROTECT)
     name = models.CharField(_("name"), max_length=200)
-    organisation_number = models.CharField(_("organisation number"), max_length=11, blank=True)
+    # A workplace run by another employer (a private HVB operator) has its own number, which
+    # wins over its municipality's in the funder's reports.
+    organisation_number = models.CharField(
+        _("organisation number"),
+        max_length=11,
+        blank=True,
+        validators=[organisation_number_validator],
+        help_text=_("Only when the employer is not the municipality, e.g. a private HVB home."),
+    )
 
     objects = ScopedManager(municipality="municipality")
 
@@ -52,6 +66,11 @@ class Workplace(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def employer_organisation_number(self) -> str:
+        """The employer's organisation number: the workplace's own, else its municipality's."""
+        return self.organisation_number or self.municipality.organisation_number
 
 
 class Person(models.Model):

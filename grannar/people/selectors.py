@@ -54,6 +54,7 @@ def access_person(*, user: User, pk: int) -> Person:
 
 
 def workplace_list(*, user: User, municipality_id: int | None = None) -> QuerySet:
+    """Workplaces in the municipalities `user` may manage, optionally in one of them."""
     workplaces = Workplace.objects.select_related("municipality", "sector")
     allowed = managed_municipality_ids(user)
     if allowed is not None:
@@ -61,6 +62,16 @@ def workplace_list(*, user: User, municipality_id: int | None = None) -> QuerySe
     if municipality_id:
         workplaces = workplaces.filter(municipality_id=municipality_id)
     return workplaces
+
+
+def access_workplace(*, user: User, pk: int) -> Workplace:
+    """The workplace with `pk` if `user` may manage its municipality's people; otherwise 404."""
+    if not can_manage_people(user):
+        raise Http404
+    workplace = workplace_list(user=user).filter(pk=pk).first()
+    if workplace is None:
+        raise Http404
+    return workplace
 
 
 def programme_admin_emails() -> list[str]:

@@ -6,7 +6,8 @@ from django.db import transaction
 
 from grannar.core.audit import log_action
 from grannar.core.crypto import encrypt_text
-from grannar.people.models import Person, Role, RoleAssignment, User, normalize_email
+from grannar.people.models import Person, Role, RoleAssignment, User, Workplace, normalize_email
+from grannar.programmes.models import normalise_organisation_number, organisation_number_validator
 
 # The fields a person's form edits, in the order a form shows them.
 PERSON_FIELDS = (
@@ -81,6 +82,30 @@ def person_update(
             data={"fields": sorted(changed)},
         )
     return changed
+
+
+def workplace_update(*, workplace: Workplace, by: User | None, organisation_number: str) -> bool:
+    """Set or clear a workplace's own organisation number (checked, as NNNNNN-NNNN); return
+    whether it changed. Empty means the employer is the municipality."""
+    number = (organisation_number or "").strip()
+    if number:
+        organisation_number_validator(number)
+        number = normalise_organisation_number(number)
+    with transaction.atomic():
+        stored = Workplace.objects.with_scopes_disabled().select_for_update().get(pk=workplace.pk)
+        if stored.organisation_number == number:
+            return False
+        stored.organisation_number = number
+        stored.save(update_fields=["organisation_number"])
+        log_action(
+            action="people.workplace.changed",
+            actor=by,
+            target=stored,
+            municipality_id=stored.municipality_id,
+            data={"fields": ["organisation_number"]},
+        )
+    workplace.organisation_number = number
+    return True
 
 
 def role_assign(

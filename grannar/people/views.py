@@ -6,10 +6,10 @@ from django.views.decorators.http import require_http_methods
 from grannar.core.audit import log_action
 from grannar.core.pagination import paginate
 from grannar.core.permissions import role_required
-from grannar.people.forms import PersonForm, PersonSearchForm
+from grannar.people.forms import PersonForm, PersonSearchForm, WorkplaceForm
 from grannar.people.models import Role
-from grannar.people.selectors import access_person, person_list
-from grannar.people.services import person_create, person_update
+from grannar.people.selectors import access_person, access_workplace, person_list
+from grannar.people.services import person_create, person_update, workplace_update
 
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 
@@ -74,3 +74,23 @@ def person_detail_view(request, pk: int):
             municipality_id=person.municipality_id,
         )
     return render(request, "people/person_form.html", {"form": form, "person": person})
+
+
+@role_required(*MANAGERS)
+@require_http_methods(["GET", "POST"])
+def workplace_detail_view(request, pk: int):
+    workplace = access_workplace(user=request.user, pk=pk)
+    form = WorkplaceForm(
+        request.POST or None, initial={"organisation_number": workplace.organisation_number}
+    )
+    if request.method == "POST" and form.is_valid():
+        if workplace_update(
+            workplace=workplace,
+            by=request.user,
+            organisation_number=form.cleaned_data["organisation_number"],
+        ):
+            messages.success(request, _("The changes have been saved."))
+        else:
+            messages.info(request, _("Nothing was changed."))
+        return redirect("people:workplace", pk=workplace.pk)
+    return render(request, "people/workplace_form.html", {"form": form, "workplace": workplace})

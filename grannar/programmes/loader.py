@@ -10,7 +10,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grannar.programmes.models import municipality_code_validator
+from grannar.programmes.models import (
+    municipality_code_validator,
+    normalise_organisation_number,
+    organisation_number_validator,
+)
 
 # Each table of the file: its keys, which are required, and the type each must have.
 _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
@@ -50,6 +54,7 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
         "joined": (dt.date, False),
         "left": (dt.date, False),
         "target": (int, False),
+        "org_number": (str, False),
     },
     "targets": {
         "gender": (dict, False),
@@ -225,6 +230,16 @@ def parse_programme_file(text: str) -> ProgrammeFile:
                 _("municipality[%(index)s].code: %(code)s is not a four-digit municipality code")
                 % {"index": index, "code": row["code"]}
             )
+        if "org_number" in row:
+            try:
+                organisation_number_validator(row["org_number"])
+            except ValidationError as error:
+                problems.append(
+                    _("municipality[%(index)s].org_number: %(problem)s")
+                    % {"index": index, "problem": " ".join(error.messages)}
+                )
+            else:
+                row["org_number"] = normalise_organisation_number(row["org_number"])
         if row.get("left_early") and not row["participates"]:
             problems.append(
                 _("municipality[%(index)s].left_early: only a participating municipality can leave")

@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +8,33 @@ from django.utils.translation import gettext_lazy as _
 municipality_code_validator = RegexValidator(
     r"^\d{4}$", _("A municipality code has four digits, for example 1480.")
 )
+
+
+def normalise_organisation_number(value: str) -> str:
+    """A Swedish organisation number as NNNNNN-NNNN (ten digits, a hyphen or not, trimmed)."""
+    digits = (value or "").strip().replace("-", "")
+    return f"{digits[:6]}-{digits[6:]}" if len(digits) == 10 else (value or "").strip()
+
+
+def organisation_number_validator(value: str) -> None:
+    """Ten digits (NNNNNN-NNNN) whose last is the Luhn check digit of the first nine, as the
+    Swedish Companies Registration Office assigns them."""
+    digits = (value or "").strip().replace("-", "", 1)
+    if not (len(digits) == 10 and digits.isascii() and digits.isdigit()):
+        raise ValidationError(
+            _("An organisation number has ten digits: NNNNNN-NNNN, for example 212000-1355."),
+            code="organisation_number_format",
+        )
+    total = 0
+    for position, digit in enumerate(digits[:9]):
+        product = int(digit) * (2 if position % 2 == 0 else 1)
+        total += product - 9 if product > 9 else product
+    if (10 - total % 10) % 10 != int(digits[9]):
+        raise ValidationError(
+            _("%(value)s is not a valid organisation number: check the last digit.")
+            % {"value": value.strip()},
+            code="organisation_number_check_digit",
+        )
 
 
 class Sector(models.Model):
@@ -64,6 +92,13 @@ class Municipality(models.Model):
         _("municipality code"), max_length=4, unique=True, validators=[municipality_code_validator]
     )
     name = models.CharField(_("name"), max_length=100)
+    organisation_number = models.CharField(
+        _("organisation number"),
+        max_length=11,
+        blank=True,
+        validators=[organisation_number_validator],
+        help_text=_("The employer of the municipality's own staff, for the funder's reports."),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -127,9 +127,11 @@ def programme_load(*, text: str, by=None) -> LoadResult:
             programme.formats.add(*missing_formats)
             result.changes["created"] += len(missing_formats)
         for row in data.municipalities:
-            municipality = _upsert(
-                Municipality, {"code": row["code"]}, {"name": row["name"]}, result
-            )
+            values = {"name": row["name"]}
+            if "org_number" in row:
+                # Left out of the file, a number set in the product stays.
+                values["organisation_number"] = row["org_number"]
+            municipality = _upsert(Municipality, {"code": row["code"]}, values, result)
             joined = row.get("joined", programme.starts if row["participates"] else None)
             _upsert(
                 Membership,

@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from grannar.core import charts, numbers
-from grannar.core.spreadsheets import workbook_bytes
+from grannar.core.rules import UNKNOWN
+from grannar.core.spreadsheets import INTEGER, MONEY, PERCENT, Column, Spreadsheet
 from grannar.core.suppression import PRIMARY, SECONDARY, THRESHOLD, suppress
 from grannar.programmes.models import Programme
 from grannar.programmes.selectors import left_memberships
@@ -332,25 +332,43 @@ def _breakdown_table(document: Document, table: Breakdown) -> None:
     document.table(caption=table.title, columns=[table.heading, _("Participants")], rows=rows)
 
 
-def summary_xlsx(programme: Programme) -> bytes:
-    """The summary as a workbook: key figures, then one sheet per breakdown."""
+def summary_xlsx(programme: Programme, *, made_by: str) -> bytes:
+    """The summary as a workbook: what it is, the key figures as numbers, then one sheet per
+    breakdown with names (the municipality code beside the name) and each row's share."""
     result = figures(Scope(programme=programme))
     labels = labels_for(programme)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Summary")[:31]
-    sheet.append([_("Figure"), _("Value")])
-    sheet.append([_("Programme"), programme.code])
-    for label, value in key_figures(result, suppressed=False):
+    book = Spreadsheet(
+        title=_("Summary"),
+        programme=f"{programme.name} ({programme.code})",
+        period=f"{programme.starts.isoformat()} – {programme.ends.isoformat()}",
+        made_by=made_by,
+    )
+    sheet = book.sheet(_("Key figures"), [Column(_("Figure")), Column(_("Value"))])
+    for label, value, number_format in [
+        (_("Participants"), result.participants, INTEGER),
+        (_("Target"), result.target_participants, INTEGER),
+        (_("Attainment"), result.attainment, PERCENT),
+        (_("Support resources"), result.support_resources, INTEGER),
+        (_("Sessions held"), result.sessions_held, INTEGER),
+        (_("Attended hours"), result.attended_hours, INTEGER),
+        (_("Co-financing"), result.cofinancing_sek, MONEY),
+    ]:
         sheet.append([label, value])
+        sheet.cell(row=sheet.max_row, column=2).number_format = number_format
     for table in breakdowns(result, labels, suppressed=False):
-        page = book.create_sheet(table.heading[:31])
-        page.append([_("Code"), table.heading, _("Participants")])
+        coded = table.key == "by_municipality"
+        columns = [Column(table.heading), Column(_("Participants"), INTEGER)]
+        if table.key != "by_subgoal":
+            columns.append(Column(_("Share"), PERCENT))
+        page = book.sheet(table.heading, [Column(_("Municipality code"))] * coded + columns)
         for code, label, value in table.rows:
-            page.append([code, label, value])
+            unknown_age = table.key == "by_age_band" and code == UNKNOWN
+            shown = _("Unknown") if unknown_age else label[:1].upper() + label[1:]
+            share = [value / table.total if table.total else 0.0] if table.total != "" else []
+            page.append([code] * coded + [shown, value, *share])
         if table.total != "":
-            page.append(["", _("Total"), table.total])
-    return workbook_bytes(book)
+            page.append([""] * coded + [_("Total"), table.total, 1.0 if table.total else 0.0])
+    return book.xlsx()
 
 
 # The final report -------------------------------------------------------------------------

@@ -1,16 +1,20 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from grannar.core.audit import log_action
+from grannar.core.downloads import attachment, file_name
 from grannar.core.permissions import role_required
 from grannar.core.spreadsheets import XLSX
 from grannar.people.models import Role
 from grannar.programmes.selectors import access_programme
 from grannar.reporting import reports
 from grannar.reporting.documents import style_sources
-from grannar.reporting.esf import EXPORTS, esf_export
+from grannar.reporting.esf import EXPORTS, check_month, esf_export, esf_file_name
 from grannar.reporting.forms import DashboardFilterForm
 from grannar.reporting.selectors import municipality_choices
 
@@ -19,10 +23,13 @@ TYPES = {"pdf": "application/pdf", "xlsx": XLSX, "html": "text/html; charset=utf
 
 def _download(content: bytes | str, *, filename: str, fmt: str) -> HttpResponse:
     """The file to save; an HTML report opens in the browser (saving it keeps `filename`)."""
-    response = HttpResponse(content, content_type=TYPES[fmt])
-    disposition = "inline" if fmt == "html" else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    return response
+    return attachment(content, filename=filename, content_type=TYPES[fmt], inline=fmt == "html")
+
+
+def _made_by(user) -> str:
+    """Who made a file, as its first sheet says: the person's name, else the account."""
+    person = user.person
+    return f"{person.first_name} {person.last_name}" if person else user.email
 
 
 @role_required(Role.ADMIN, Role.AUDITOR, Role.COORDINATOR, Role.EVALUATOR)
@@ -47,7 +54,7 @@ def dashboard_view(request, code: str):
             "sections": sections,
             "leaving_notes": [note for _id, note in reports.leaving_notes(programme)],
             "full": reports.sees_everything(request.user),
-            "exports": [(kind, label) for kind, (label, _make) in EXPORTS.items()],
+            "exports": [(kind, label) for kind, (label, _name, _make) in EXPORTS.items()],
         },
     )
 
@@ -58,8 +65,22 @@ def esf_export_view(request, code: str, kind: str):
     programme = access_programme(user=request.user, code=code)
     if kind not in EXPORTS:
         raise Http404
-    content = esf_export(programme=programme, kind=kind, by=request.user)
-    return _download(content, filename=f"{programme.code}-esf-{kind}.xlsx", fmt="xlsx")
+    month = None
+    if request.GET.get("month"):
+        try:
+            month = check_month(request.GET["month"])
+        except ValidationError as error:
+            messages.error(request, _("Month: %(problem)s") % {"problem": " ".join(error.messages)})
+            return redirect("reporting:dashboard", code=programme.code)
+    content = esf_export(
+        programme=programme,
+        kind=kind,
+        by=request.user,
+        made_by=_made_by(request.user),
+        month=month,
+    )
+    name = esf_file_name(programme=programme, kind=kind, month=month)
+    return _download(content, filename=name, fmt="xlsx")
 
 
 @role_required(Role.ADMIN, Role.AUDITOR)
@@ -67,7 +88,7 @@ def esf_export_view(request, code: str, kind: str):
 def summary_view(request, code: str, fmt: str):
     programme = access_programme(user=request.user, code=code)
     if fmt == "xlsx":
-        content = reports.summary_xlsx(programme)
+        content = reports.summary_xlsx(programme, made_by=_made_by(request.user))
     elif fmt == "pdf":
         content = reports.summary_document(programme).as_pdf()
     else:
@@ -75,7 +96,8 @@ def summary_view(request, code: str, fmt: str):
     log_action(
         action="reporting.summary.made", actor=request.user, target=programme, data={"format": fmt}
     )
-    return _download(content, filename=f"{programme.code}-{_('summary')}.{fmt}", fmt=fmt)
+    name = file_name(_("summary"), programme.code, timezone.localdate(), extension=fmt)
+    return _download(content, filename=name, fmt=fmt)
 
 
 @role_required(Role.ADMIN, Role.AUDITOR)
@@ -89,7 +111,8 @@ def final_report_view(request, code: str, fmt: str):
     log_action(
         action="reporting.final.made", actor=request.user, target=programme, data={"format": fmt}
     )
-    response = _download(content, filename=f"{programme.code}-{_('final-report')}.{fmt}", fmt=fmt)
+    name = file_name(_("final-report"), programme.code, timezone.localdate(), extension=fmt)
+    response = _download(content, filename=name, fmt=fmt)
     if fmt == "html":
         # The page opens in the browser under the site's policy: its own styles are allowed
         # by their hash, nothing else inline.

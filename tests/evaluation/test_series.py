@@ -190,10 +190,10 @@ def test_report_json_and_final_report_show_the_three_moments(
     call_command("report", "final", "--programme", code, "--format", "html", "--output", output)
     chapter = output.read_text(encoding="utf-8").split("<h2>Utvärdering</h2>", 1)[1]
     section = chapter.split("Före, efter och uppföljning: kompetens", 1)[1]
-    for text in ("2.43 (n = 7)", "4.00 (n = 7)", "3.62 (n = 8)", "före → uppföljning"):
+    for text in ("2,43 (n = 7)", "4,00 (n = 7)", "3,63 (n = 8)", "före → uppföljning"):
         assert text in section
-    assert "+1.33 (+0.48 – +2.19)" in section
-    assert "+0.00 (-1.24 – +1.24)" in section
+    assert "+1,33 (+0,48 – +2,19)" in section
+    assert "0,00 (-1,24 – +1,24)" in section
     assert "färre än fem par" in section
 
 

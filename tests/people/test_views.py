@@ -179,3 +179,73 @@ def test_people_list_shows_a_kept_workplace_name(client, world):
     sign_in(client, world["users"]["coordinator"])
     content = client.get(reverse("people:list"), {"q": "stödresurs"}).content.decode()
     assert "Ungdomsmottagningen" in content
+
+
+# A workplace's own organisation number ------------------------------------------------------
+
+
+def workplace_url(person) -> str:
+    return reverse("people:workplace", args=[person.workplace_id])
+
+
+def test_a_coordinator_sets_a_private_employers_number(client, world):
+    own = world["own_person"]
+    sign_in(client, world["users"]["coordinator"])
+    page = client.get(workplace_url(own)).content.decode()
+    assert "Saknas: deltagare härifrån" in page
+    response = client.post(workplace_url(own), {"organisation_number": " 5560360793 "})
+    assert response.status_code == 302
+    own.workplace.refresh_from_db()
+    assert own.workplace.organisation_number == "556036-0793"
+    event = AuditEvent.objects.get(action="people.workplace.changed")
+    assert event.target_id == str(own.workplace_id)
+    assert event.data == {"fields": ["organisation_number"]}
+    assert "556036-0793 (arbetsplatsens eget)" in client.get(workplace_url(own)).content.decode()
+    person_page = client.get(reverse("people:detail", args=[own.pk])).content.decode()
+    assert "556036-0793" in person_page
+    assert workplace_url(own) in person_page
+
+
+def test_the_workplace_number_wins_over_the_municipalitys_and_clearing_falls_back(client, world):
+    own = world["own_person"]
+    world["own"].organisation_number = "212000-1256"
+    world["own"].save()
+    with scope(municipality=[world["own"].pk]):
+        workplace = own.workplace
+        assert workplace.employer_organisation_number == "212000-1256"
+        workplace.organisation_number = "556036-0793"
+        workplace.save()
+        assert workplace.employer_organisation_number == "556036-0793"
+    sign_in(client, world["users"]["admin"])
+    client.post(workplace_url(own), {"organisation_number": ""})
+    page = client.get(workplace_url(own)).content.decode()
+    assert "212000-1256 (kommunens)" in page
+    client.post(workplace_url(own), {"organisation_number": ""})
+    assert AuditEvent.objects.filter(action="people.workplace.changed").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("556036-0794", "556036-0794 är inte ett giltigt organisationsnummer"),
+        ("55603-0793", "Ett organisationsnummer har tio siffror"),
+    ],
+)
+def test_a_wrong_number_is_refused_in_swedish_and_nothing_is_saved(client, world, number, message):
+    own = world["own_person"]
+    sign_in(client, world["users"]["coordinator"])
+    response = client.post(workplace_url(own), {"organisation_number": number})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    own.workplace.refresh_from_db()
+    assert own.workplace.organisation_number == ""
+    assert not AuditEvent.objects.filter(action="people.workplace.changed").exists()
+
+
+def test_another_municipalitys_workplace_is_not_found_for_a_coordinator(client, world):
+    sign_in(client, world["users"]["coordinator"])
+    url = workplace_url(world["other_person"])
+    assert client.post(url, {"organisation_number": "556036-0793"}).status_code == 404
+    with scope(municipality=[world["other"].pk]):
+        world["other_person"].workplace.refresh_from_db()
+        assert world["other_person"].workplace.organisation_number == ""

@@ -351,3 +351,44 @@ def test_bad_collaboration_settings_are_refused_whole(change, message):
         programme_load(text=text)
     assert any(message in problem for problem in error.value.problems), error.value.problems
     assert Programme.objects.count() == 0
+
+
+def test_a_municipality_carries_its_organisation_number_written_either_way():
+    text = MINIMAL.replace('code = "9001"', 'code = "9001"\norg_number = "2120001355"')
+    programme_load(text=text)
+    assert Municipality.objects.get(code="9001").organisation_number == "212000-1355"
+    assert programme_load(text=text).changes["updated"] == 0
+
+
+def test_a_number_set_in_the_product_stays_when_the_file_gives_none():
+    programme_load(text=MINIMAL)
+    Municipality.objects.filter(code="9001").update(organisation_number="212000-1256")
+    programme_load(text=MINIMAL)
+    assert Municipality.objects.get(code="9001").organisation_number == "212000-1256"
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("212000-1356", "212000-1356 is not a valid organisation number: check the last digit."),
+        (
+            "21200-1355",
+            "An organisation number has ten digits: NNNNNN-NNNN, for example 212000-1355.",
+        ),
+        (
+            "212000-13a5",
+            "An organisation number has ten digits: NNNNNN-NNNN, for example 212000-1355.",
+        ),
+        ("", "An organisation number has ten digits: NNNNNN-NNNN, for example 212000-1355."),
+    ],
+)
+def test_a_bad_organisation_number_is_refused_naming_the_key(number, message):
+    text = MINIMAL.replace('code = "9001"', f'code = "9001"\norg_number = "{number}"')
+    with pytest.raises(ProgrammeFileError) as error:
+        programme_load(text=text)
+    assert error.value.problems == [f"municipality[1].org_number: {message}"]
+    assert Municipality.objects.count() == 0
+
+
+def test_the_reference_file_gives_goteborgs_organisation_number(programme):
+    assert Municipality.objects.get(code="1480").organisation_number == "212000-1355"

@@ -98,18 +98,18 @@ def test_sessions_held_list_agrees_with_the_figures(leaver):
 def test_esf_exports_agree_with_the_figures(leaver, client):
     admin, code = leaver["users"]["admin"], leaver["programme"].code
     book = download(client, admin, code, "participants")
-    rows = list(book.worksheets[0].iter_rows(values_only=True))[1:]
+    rows = list(book.worksheets[1].iter_rows(values_only=True))[1:]
     # P1 and M1, by municipality code with entry and exit dates; P2 is not a participant.
     assert sorted((row[7], row[-2].date(), row[-1].date()) for row in rows) == [
         ("1402", dt.date(2024, 5, 6), LEFT),
         ("1481", dt.date(2024, 9, 2), dt.date(2024, 9, 2)),
     ]
-    attendance = list(download(client, admin, code, "attendance").active.values)
-    months = sorted((row[0], row[6]) for row in attendance[1:] if row[3] == "1402")
+    attendance = list(download(client, admin, code, "attendance").worksheets[1].values)
+    months = sorted((row[0], row[8]) for row in attendance[1:] if row[3] == "1402")
     assert months == [("2024-05", 2), ("2024-06", 3)]
-    total = list(download(client, admin, code, "cofinancing").active.values)[-1]
-    assert total[4] == 11
-    assert Decimal(str(total[6])) == Decimal(3800)
+    total = list(download(client, admin, code, "cofinancing").worksheets[1].values)[-1]
+    assert total[5] == 11
+    assert Decimal(str(total[7])) == Decimal(3800)
 
 
 def test_the_final_report_names_the_municipality_and_its_leaving_date(leaver):

@@ -64,20 +64,23 @@ def test_json_xlsx_pdf_and_dashboard_agree(populated, tmp_path, capsysbinary, cl
     xlsx = tmp_path / "s.xlsx"
     call_command("report", "summary", "--programme", code, "--format", "xlsx", "--output", xlsx)
     book = load_workbook(xlsx)
-    key = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True)}
+    key = {row[0]: row[1] for row in book["Nyckeltal"].iter_rows(values_only=True)}
     assert key["Deltagare"] == summary["participants"]
     assert key["Genomförda tillfällen"] == summary["sessions_held"]
     assert key["Närvarotimmar"] == summary["attended_hours"]
-    assert key["Medfinansiering (kr)"] == summary["cofinancing_sek"]
-    sheets = {sheet.title: sheet for sheet in book.worksheets[1:]}
+    assert key["Medfinansiering"] == summary["cofinancing_sek"]
+    sheets = {sheet.title: sheet for sheet in book.worksheets[2:]}
     by_municipality = {
         row[0]: row[2] for row in sheets["Kommun"].iter_rows(min_row=2, values_only=True) if row[0]
     }
     assert by_municipality == summary["by_municipality"]
     by_gender = {
-        row[0]: row[2] for row in sheets["Kön"].iter_rows(min_row=2, values_only=True) if row[0]
+        row[0]: row[1]
+        for row in sheets["Kön"].iter_rows(min_row=2, values_only=True)
+        if row[0] != "Summa"
     }
-    assert by_gender == summary["by_gender"]
+    names = {"kvinna": "Kvinna", "man": "Man", "annat": "Annat"}
+    assert by_gender == {names[code]: count for code, count in summary["by_gender"].items()}
 
     pdf = tmp_path / "s.pdf"
     call_command("report", "summary", "--programme", code, "--format", "pdf", "--output", pdf)
@@ -103,12 +106,12 @@ def test_summary_xlsx_keeps_hostile_names_as_text(populated):
 
     Municipality.objects.filter(code="1481").update(name='=HYPERLINK("http://evil.example")')
     StaffCategory.objects.filter(code="pedagogisk").update(name="@SUM(A1:A9)")
-    book = load_workbook(io.BytesIO(summary_xlsx(populated["programme"])))
+    book = load_workbook(io.BytesIO(summary_xlsx(populated["programme"], made_by="Test")))
     cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
     assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
     texts = {cell.value for cell in cells if cell.data_type == "s"}
     assert {'\'=HYPERLINK("http://evil.example")', "'@SUM(A1:A9)"} <= texts
-    key = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True)}
+    key = {row[0]: row[1] for row in book["Nyckeltal"].iter_rows(values_only=True)}
     assert key["Deltagare"] == 15
 
 
@@ -197,3 +200,53 @@ def test_command_reports_an_unwritable_output(programme, tmp_path):
             "--output",
             tmp_path / "missing" / "s.xlsx",
         )
+
+
+def test_summary_workbook_has_labels_shares_and_formatted_numbers(populated, client):
+    admin = populated["users"]["admin"]
+    sign_in(client, admin)
+    response = client.get("/reporting/nya-grannar/summary.xlsx")
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="sammanfattning-nya-grannar-')
+    book = load_workbook(io.BytesIO(response.content))
+    about = dict(book["Om filen"].iter_rows(min_row=2, values_only=True))
+    assert about["Skapad av"] == admin.email
+    assert about["Period"] == "2016-04-01 – 2018-12-31"
+    key = {row[0].value: row[1] for row in book["Nyckeltal"].iter_rows(min_row=2)}
+    assert (key["Måluppfyllelse"].value, key["Måluppfyllelse"].number_format) == (
+        round(15 / 1100, 3),
+        "0.0 %",
+    )
+    assert key["Medfinansiering"].number_format == '#,##0 "kr"'
+    assert key["Medfinansiering"].data_type == "n"
+    assert key["Deltagare"].number_format == "#,##0"
+    municipalities = list(book["Kommun"].iter_rows(values_only=True))
+    assert municipalities[0] == ("Kommunkod", "Kommun", "Deltagare", "Andel")
+    assert ("1481", "Mölndal", 12, 0.8) in municipalities
+    assert ("1402", "Partille", 3, 0.2) in municipalities
+    share = book["Kommun"]["D2"]
+    assert share.number_format == "0.0 %"
+    bands = {row[0] for row in book["Åldersgrupp"].iter_rows(min_row=2, values_only=True)}
+    assert bands == {"25–54 år", "55 år och äldre", "Summa"}
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref == (
+            f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"
+        )
+        widths = [sheet.column_dimensions[c.column_letter].width for c in sheet[1]]
+        assert all(width >= len(str(c.value)) for width, c in zip(widths, sheet[1], strict=True))
+
+
+def test_summary_workbook_names_the_unknown_in_words(populated):
+    from grannar.reporting.reports import summary_xlsx
+
+    person = populated["people"][0]
+    person.birth_year = None
+    person.gender = "okand"
+    person.save()
+    book = load_workbook(io.BytesIO(summary_xlsx(populated["programme"], made_by="Test")))
+    bands = {row[0] for row in book["Åldersgrupp"].iter_rows(min_row=2, values_only=True)}
+    genders = {row[0] for row in book["Kön"].iter_rows(min_row=2, values_only=True)}
+    assert "Okänt" in bands
+    assert "Ej angivet" in genders
+    assert "okand" not in bands | genders
