@@ -288,7 +288,7 @@ def attendance_record(
     with transaction.atomic():
         current = (
             Registration.objects.with_scopes_disabled()
-            .select_for_update()
+            .select_for_update(of=("self",))
             .select_related("session__course", "attendance")
             .get(pk=registration.pk)
         )
@@ -348,7 +348,7 @@ def attendance_undo(*, registration: Registration, by: User) -> Registration:
     with transaction.atomic():
         current = (
             Registration.objects.with_scopes_disabled()
-            .select_for_update()
+            .select_for_update(of=("self",))
             .select_related("session__course")
             .get(pk=registration.pk)
         )
