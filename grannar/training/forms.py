@@ -229,6 +229,11 @@ def course_choices(current: Course | None = None) -> list:
     return choices
 
 
+def trainer_label(user: User) -> str:
+    """A trainer by name where the account belongs to a person, always with the e-mail address."""
+    return f"{user.person.full_name} ({user.email})" if user.person else user.email
+
+
 class SessionForm(forms.ModelForm):
     starts = _local(_("Starts"), _("Date and time (Swedish time)."))
     ends = _local(_("Ends"), _("Date and time (Swedish time); after the start."))
@@ -276,8 +281,12 @@ class SessionForm(forms.ModelForm):
         current = self.instance.course if self.instance.pk else None
         self.fields["course"].choices = course_choices(current)
         self.fields["trainers"].queryset = (
-            User.objects.filter(roles__role=Role.TRAINER).distinct().order_by("email")
+            User.objects.filter(roles__role=Role.TRAINER)
+            .select_related("person")
+            .distinct()
+            .order_by("email")
         )
+        self.fields["trainers"].label_from_instance = trainer_label
         self.fields["credited_hours"].required = False
         self.fields["credited_hours"].help_text = _("Empty: the course's hours.")
         self.fields["reservations_release_at"].help_text = _(

@@ -230,7 +230,8 @@ def _attendance_row(request, session, registration_pk: int, error: str):
         ).get(pk=registration_pk)
     row.attested = selectors.covering_attestation(row) is not None
     if request.htmx:
-        context = {"session": session, "row": row, "error": error, "started": True}
+        started = session.starts <= timezone.now()
+        context = {"session": session, "row": row, "error": error, "started": started}
         return render(request, "training/_attendance_row.html", context)
     if error:
         messages.error(request, error)

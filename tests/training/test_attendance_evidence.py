@@ -103,6 +103,7 @@ def test_the_page_says_when_marking_opens_and_links_the_checkin_code(client, wor
         HTTP_HX_REQUEST="true",
     )
     assert "har inte börjat" in refused.content.decode()
+    assert " disabled>" in refused.content.decode()
     assert reload(seat).status == Status.CONFIRMED
 
 
@@ -255,6 +256,14 @@ def test_session_form_groups_courses_by_programme_and_catalogue(world):
     assert form["starts"].label == "Startar"
     assert form["starts"].help_text == "Datum och klockslag (svensk tid)."
     assert "reservlistan" in form["reservations_release_at"].help_text
+    named = make_user(
+        role="trainer",
+        programme=programme,
+        person=make_person(municipality=world["own"], first_name="Kim", last_name="Lärare"),
+    )
+    trainers = str(SessionForm()["trainers"])
+    assert f"Kim Lärare ({named.email})" in trainers
+    assert world["users"]["trainer"].email in trainers
 
 
 def test_session_form_saves_a_grouped_choice(client, world):
