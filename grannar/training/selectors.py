@@ -3,13 +3,15 @@
 import calendar
 import datetime as dt
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grannar.core.rules import whole_hours
 from grannar.people.models import Role, User
+from grannar.training.facts import registration_hours
 from grannar.training.models import Course, MonthlyAttestation, Registration, Session
 
 Status = Registration.Status
@@ -218,40 +220,37 @@ def attestation_overview(
             session__starts__gte=first, session__starts__lt=following
         )
         attestations = attestations.filter(month=month)
+    zone = timezone.get_current_timezone()
+    grouped = (
+        registrations.annotate(month_start=TruncMonth("session__starts", tzinfo=zone))
+        .values(
+            "person_id",
+            "person__first_name",
+            "person__last_name",
+            "person__municipality__name",
+            "session__course__programme_id",
+            "session__course__programme__name",
+            "month_start",
+        )
+        .annotate(sessions=Count("id"), hours=Sum(registration_hours()))
+    )
     rows: dict[tuple, dict] = {}
-    for values in registrations.values(
-        "person_id",
-        "person__first_name",
-        "person__last_name",
-        "person__municipality__name",
-        "session__course__programme_id",
-        "session__course__programme__name",
-        "session__starts",
-        "session__credited_hours",
-        "attendance__hours",
-    ):
-        key = (
-            values["person_id"],
-            values["session__course__programme_id"],
-            timezone.localtime(values["session__starts"]).date().replace(day=1),
-        )
-        row = rows.setdefault(
-            key,
-            {
-                "person_id": key[0],
-                "name": f"{values['person__first_name']} {values['person__last_name']}",
-                "last_name": values["person__last_name"],
-                "municipality": values["person__municipality__name"],
-                "programme_id": key[1],
-                "programme": values["session__course__programme__name"],
-                "month": key[2],
-                "hours": 0,
-                "sessions": 0,
-                "attestation": None,
-            },
-        )
-        row["hours"] += whole_hours(values["attendance__hours"], values["session__credited_hours"])
-        row["sessions"] += 1
+    for values in grouped:
+        start = values["month_start"]
+        month = (timezone.localtime(start, zone) if timezone.is_aware(start) else start).date()
+        key = (values["person_id"], values["session__course__programme_id"], month)
+        rows[key] = {
+            "person_id": key[0],
+            "name": f"{values['person__first_name']} {values['person__last_name']}",
+            "last_name": values["person__last_name"],
+            "municipality": values["person__municipality__name"],
+            "programme_id": key[1],
+            "programme": values["session__course__programme__name"],
+            "month": month,
+            "hours": int(values["hours"]),
+            "sessions": values["sessions"],
+            "attestation": None,
+        }
     for attestation in attestations:
         key = (attestation.person_id, attestation.programme_id, attestation.month)
         person = attestation.person
