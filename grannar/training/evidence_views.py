@@ -12,7 +12,7 @@ from grannar.core.audit import log_action
 from grannar.core.pagination import paginate
 from grannar.core.permissions import role_required
 from grannar.core.spreadsheets import XLSX, workbook_bytes
-from grannar.people.models import Role
+from grannar.people.models import Person, Role
 from grannar.training import selectors
 from grannar.training.forms import AttestationFilterForm, EvidenceFilterForm
 from grannar.training.models import Session
@@ -22,11 +22,14 @@ from grannar.training.models import Session
 @require_GET
 def evidence_list_view(request):
     form = EvidenceFilterForm(request.GET or None)
-    page, query_string = paginate(request, selectors.evidence_sessions(**form.filters()))
+    filters = form.filters()
+    page, query_string = paginate(request, selectors.evidence_sessions(**filters))
+    person_id = filters.get("person_id")
+    person = Person.objects.filter(pk=person_id).first() if person_id else None
     return render(
         request,
         "training/evidence_list.html",
-        {"form": form, "page": page, "query_string": query_string},
+        {"form": form, "page": page, "query_string": query_string, "person": person},
     )
 
 

@@ -358,8 +358,12 @@ def test_evidence_list_filters_by_programme_month_and_person(client, world, atte
     shown = client.get(url, {"month": month}).context["page"].object_list
     assert [s.pk for s in shown] == [attested["session"].pk]
     participant = world["users"]["participant"].person
-    mine = client.get(url, {"person": participant.pk}).context["page"].object_list
-    assert [s.pk for s in mine] == [attested["session"].pk]
+    mine = client.get(url, {"person": participant.pk})
+    assert [s.pk for s in mine.context["page"].object_list] == [attested["session"].pk]
+    assert f"Bara tillfällen som {participant.full_name} deltog i eller missade." in (
+        mine.content.decode()
+    )
+    assert 'for="id_person"' not in mine.content.decode()
     everything = client.get(url).context["page"].object_list
     assert {s.pk for s in everything} == {attested["session"].pk, attested["other"].pk}
     wrong = client.get(url, {"month": "mars"})
