@@ -373,7 +373,8 @@ def attendance_undo(*, registration: Registration, by: User) -> Registration:
 
 
 def checkin(*, person: Person, code: str, by: User) -> Registration:
-    """Self check-in with the session's code: the whole session counts as attended."""
+    """Self check-in with the session's code, from the start: the whole session counts as
+    attended. A registration already marked present stays as it was recorded."""
     registration = (
         Registration.objects.with_scopes_disabled()
         .filter(
@@ -394,6 +395,9 @@ def checkin(*, person: Person, code: str, by: User) -> Registration:
             % {"time": f"{timezone.localtime(registration.session.starts):%H:%M}"},
             code="not_started",
         )
+    if registration.status == Status.ATTENDED:
+        # Already present (perhaps part of the session, as the trainer marked): keep that.
+        return registration
     return attendance_record(
         registration=registration, present=True, by=by, method=Attendance.Method.CHECKIN
     )

@@ -90,6 +90,23 @@ def test_checkin_before_the_start_says_from_when(world, seat):
     assert reload(seat).status == Status.CONFIRMED
 
 
+def test_checkin_keeps_the_trainers_partial_hours(world, seat):
+    session = move(seat.session, timezone.now() - dt.timedelta(minutes=30))
+    participant = world["users"]["participant"]
+    attendance_record(
+        registration=seat,
+        present=True,
+        hours=Decimal("2"),
+        by=world["users"]["trainer"],
+        method=TRAINER,
+    )
+    checkin(person=participant.person, code=session.checkin_code, by=participant)
+    with scopes_disabled():
+        attendance = Attendance.objects.get(registration=seat)
+    assert (attendance.hours, attendance.method) == (Decimal("2"), TRAINER)
+    assert AuditEvent.objects.filter(action="training.attendance.present").count() == 1
+
+
 def test_the_page_says_when_marking_opens_and_links_the_checkin_code(client, world, seat):
     sign_in(client, world["users"]["trainer"])
     page = client.get(reverse("training:attendance", args=[seat.session_id])).content.decode()
@@ -340,6 +357,11 @@ def test_auditor_reads_a_sessions_evidence(client, world, attested):
     assert world["users"]["trainer"].email in page
     assert "Undertecknat" in page
     assert "Jag intygar" in page
+    month_link = (
+        f"{reverse('training:attestation_audit')}?programme={world['programme'].pk}"
+        f"&amp;month={attested['month']:%Y-%m}"
+    )
+    assert month_link in page
     assert '<form method="post"' not in page
     event = AuditEvent.objects.get(action="training.evidence.viewed")
     assert event.data == {"results": 1}
