@@ -71,6 +71,35 @@ def registration_url(name: str) -> Callable[[dict, str], str]:
     return url
 
 
+def evidence_url(world: dict, target: str) -> str:
+    """A session that has taken place, with the own person marked present (made once)."""
+    if "past_session" not in world:
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from grannar.training.models import Attendance, Session
+        from grannar.training.services import attendance_record, registration_create
+        from tests.factories import make_session
+
+        session = make_session(programme=world["programme"])
+        registration = registration_create(
+            session=session, person=world["own_person"], by=world["users"]["admin"]
+        )
+        past = timezone.now() - dt.timedelta(days=3)
+        Session.objects.filter(pk=session.pk).update(starts=past, ends=past + dt.timedelta(hours=3))
+        session.refresh_from_db()
+        registration.session = session
+        attendance_record(
+            registration=registration,
+            present=True,
+            by=world["users"]["admin"],
+            method=Attendance.Method.TRAINER,
+        )
+        world["past_session"] = session
+    return reverse("training:evidence", args=[world["past_session"].pk])
+
+
 def import_job_url(name: str) -> Callable[[dict, str], str]:
     def url(world, target):
         if "import_job" not in world:
@@ -150,6 +179,7 @@ TABLE: dict[str, Case] = {
     "training:checkin_code": Case(session_url("training:checkin_code"), TRAINERS),
     "training:cancel": Case(registration_url("training:cancel"), POST_ONLY),
     "training:mark_attendance": Case(registration_url("training:mark_attendance"), POST_ONLY),
+    "training:undo_attendance": Case(registration_url("training:undo_attendance"), POST_ONLY),
     "training:checkin": Case(lambda w, t: reverse("training:checkin"), SIGNED_IN),
     "training:my_registrations": Case(lambda w, t: reverse("training:my_registrations"), SIGNED_IN),
     "training:attestations": Case(lambda w, t: reverse("training:attestations"), SIGNED_IN),
@@ -157,6 +187,11 @@ TABLE: dict[str, Case] = {
         lambda w, t: reverse("training:attestation_audit"),
         everyone(403, anonymous=302, admin=200, auditor=200),
     ),
+    "training:attestation_export": Case(
+        lambda w, t: reverse("training:attestation_export"), AUDIT, page=False
+    ),
+    "training:evidence_list": Case(lambda w, t: reverse("training:evidence_list"), AUDIT),
+    "training:evidence": Case(evidence_url, AUDIT),
     "training:course_list": Case(lambda w, t: reverse("training:course_list"), ADMINS),
     "training:course_create": Case(lambda w, t: reverse("training:course_create"), ADMINS),
     "training:course_edit": Case(

@@ -17,6 +17,7 @@ PAGES = [
     ("coordinator", "people:list"),
     ("admin", "training:catalogue"),
     ("admin", "training:attestation_audit"),
+    ("auditor", "training:evidence_list"),
     ("admin", "site:audit_log"),
     ("admin", "training:course_list"),
     ("participant", "training:my_registrations"),

@@ -33,6 +33,7 @@ def navigation(request) -> dict:
         items.append((reverse("evaluation:survey_list"), _("Surveys")))
     if user.is_superuser or user.has_role("admin", "auditor"):
         items.append((reverse("training:attestation_audit"), _("Attestations")))
+        items.append((reverse("training:evidence_list"), _("Attendance evidence")))
     if user.is_superuser or user.has_role("admin"):
         items.append((reverse("training:course_list"), _("Course administration")))
         items.append((reverse("site:audit_log"), _("Audit log")))

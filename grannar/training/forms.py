@@ -2,6 +2,8 @@ import datetime as dt
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grannar.people.models import Role, User
@@ -97,6 +99,75 @@ class AttestForm(forms.Form):
         return self.cleaned_data["month"].replace(day=1)
 
 
+class AttestationFilterForm(forms.Form):
+    programme = forms.ModelChoiceField(
+        label=_("Programme"),
+        queryset=Programme.objects.all(),
+        required=False,
+        empty_label=_("All programmes"),
+    )
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"),
+        queryset=Municipality.objects.all(),
+        required=False,
+        empty_label=_("All municipalities"),
+    )
+    month = forms.DateField(
+        label=_("Month"),
+        required=False,
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        error_messages={"invalid": _("Give the month as YYYY-MM, e.g. 2025-03.")},
+    )
+    signed = forms.TypedChoiceField(
+        label=_("Attestation"),
+        choices=[("", _("Signed and not signed")), ("yes", _("Signed")), ("no", _("Not signed"))],
+        required=False,
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+    )
+
+    def filters(self) -> dict:
+        """The chosen filters as selector arguments (none for an invalid form)."""
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "programme_id": data["programme"].pk if data["programme"] else None,
+            "municipality_id": data["municipality"].pk if data["municipality"] else None,
+            "month": data["month"],
+            "signed": data["signed"],
+        }
+
+
+class EvidenceFilterForm(forms.Form):
+    programme = forms.ModelChoiceField(
+        label=_("Programme"),
+        queryset=Programme.objects.all(),
+        required=False,
+        empty_label=_("All programmes"),
+    )
+    month = forms.DateField(
+        label=_("Month"),
+        required=False,
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        error_messages={"invalid": _("Give the month as YYYY-MM, e.g. 2025-03.")},
+    )
+    person = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def filters(self) -> dict:
+        """The chosen filters as selector arguments (none for an invalid form)."""
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "programme_id": data["programme"].pk if data["programme"] else None,
+            "month": data["month"],
+            "person_id": data["person"],
+        }
+
+
 class CourseForm(forms.ModelForm):
     class Meta:
         model = Course
@@ -133,21 +204,64 @@ class CourseForm(forms.ModelForm):
         return data
 
 
-def _local(field_label):
+def _local(field_label, help_text=""):
+    # type=datetime-local: browsers show a date and time picker; values are Swedish local time.
     return forms.DateTimeField(
         label=field_label,
+        help_text=help_text,
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "step": 300}, format="%Y-%m-%dT%H:%M"
+        ),
     )
 
 
+def course_choices(current: Course | None = None) -> list:
+    """Courses for a session, grouped: one group per programme, then the regular catalogue.
+    Archived courses are left out unless the session already has one."""
+    courses = Course.objects.select_related("programme").order_by(
+        "programme__name", "title", "code"
+    )
+    if current is not None:
+        courses = courses.exclude(~Q(pk=current.pk), status=Course.Status.ARCHIVED)
+    else:
+        courses = courses.exclude(status=Course.Status.ARCHIVED)
+    groups: dict[str, list] = {}
+    regular = []
+    for course in courses:
+        label = f"{course.title} ({course.code})"
+        if course.status != Course.Status.PUBLISHED:
+            label = f"{label} – {course.get_status_display()}"
+        if course.programme is None:
+            regular.append((course.pk, label))
+        else:
+            groups.setdefault(course.programme.name, []).append((course.pk, label))
+    choices = [("", "---------"), *groups.items()]
+    if regular:
+        choices.append((_("Regular catalogue"), regular))
+    return choices
+
+
+def trainer_label(user: User) -> str:
+    """A trainer by name where the account belongs to a person, always with the e-mail address."""
+    return f"{user.person.full_name} ({user.email})" if user.person else user.email
+
+
 class SessionForm(forms.ModelForm):
-    starts = _local(_("Starts"))
-    ends = _local(_("Ends"))
-    registration_opens = _local(_("Registration opens"))
-    registration_closes = _local(_("Registration closes"))
-    cancellation_deadline = _local(_("Cancellation deadline"))
+    starts = _local(_("Starts"), _("Date and time (Swedish time)."))
+    ends = _local(_("Ends"), _("Date and time (Swedish time); after the start."))
+    registration_opens = _local(
+        _("Registration opens"),
+        _("Empty: registration is open as soon as the course is published."),
+    )
+    registration_closes = _local(
+        _("Registration closes"), _("Empty: registration is open until the session starts.")
+    )
+    cancellation_deadline = _local(
+        _("Cancellation deadline"),
+        _("Participants can cancel themselves until then. Empty: until the start."),
+    )
     reservations_release_at = _local(_("Reserved seats are released"))
     online_url = forms.URLField(label=_("Online link"), required=False, assume_scheme="https")
 
@@ -170,13 +284,30 @@ class SessionForm(forms.ModelForm):
             "trainers",
         ]
         widgets = {"trainers": forms.CheckboxSelectMultiple}
+        help_texts = {
+            "code": _("A short unique code, e.g. trauma-2025-03-molndal; used in imports."),
+            "capacity": _("All seats, including those reserved for municipalities."),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["starts"].required = self.fields["ends"].required = True
-        self.fields["trainers"].queryset = User.objects.filter(roles__role=Role.TRAINER).distinct()
+        current = self.instance.course if self.instance.pk else None
+        self.fields["course"].choices = course_choices(current)
+        self.fields["trainers"].queryset = (
+            User.objects.filter(roles__role=Role.TRAINER)
+            .select_related("person")
+            .distinct()
+            .order_by("email")
+        )
+        self.fields["trainers"].label_from_instance = trainer_label
         self.fields["credited_hours"].required = False
         self.fields["credited_hours"].help_text = _("Empty: the course's hours.")
+        self.fields["reservations_release_at"].help_text = _(
+            "Seats reserved for a municipality are kept for its staff until this time; then "
+            "the seats still free go to everyone, those on the waiting list first. Empty: "
+            "%(days)s days before the start, once seats are reserved."
+        ) % {"days": settings.GRANNAR_RESERVATION_RELEASE_DAYS}
 
     def clean(self):
         data = super().clean()
@@ -230,7 +361,14 @@ class ReservationForm(forms.Form):
         label=_("Municipality"),
         queryset=Municipality.objects.filter(memberships__participates=True).distinct(),
     )
-    seats = forms.IntegerField(label=_("Reserved seats"), min_value=0)
+    seats = forms.IntegerField(
+        label=_("Reserved seats"),
+        min_value=0,
+        help_text=_(
+            "Seats held for this municipality's staff: others cannot take them until the "
+            "release time set above. A lower number gives seats not yet taken back to everyone."
+        ),
+    )
 
 
 class SessionCancelForm(forms.Form):

@@ -3,14 +3,15 @@
 import calendar
 import datetime as dt
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grannar.core.rules import whole_hours
 from grannar.people.models import Role, User
+from grannar.training.facts import registration_hours
 from grannar.training.models import Course, MonthlyAttestation, Registration, Session
 
 Status = Registration.Status
@@ -175,10 +176,222 @@ def attestation_statement(entry: dict) -> str:
     }
 
 
-def attestation_list() -> QuerySet:
-    return MonthlyAttestation.objects.select_related(
+def _month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The local month as an interval of aware datetimes."""
+    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    zone = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(month, dt.time.min, tzinfo=zone),
+        dt.datetime.combine(following, dt.time.min, tzinfo=zone),
+    )
+
+
+def attestation_overview(
+    *,
+    programme_id: int | None = None,
+    municipality_id: int | None = None,
+    month: dt.date | None = None,
+    signed: bool | None = None,
+    now: dt.datetime | None = None,
+) -> list[dict]:
+    """Every person, programme and month with attended hours or a signed attestation: the whole
+    attended hours now, and the attestation if one is signed; newest month first."""
+    registrations = (
+        Registration.objects.with_scopes_disabled()
+        .filter(
+            status=Status.ATTENDED,
+            session__course__programme__isnull=False,
+            session__starts__lte=now or timezone.now(),
+        )
+        .order_by()
+    )
+    attestations = MonthlyAttestation.objects.select_related(
         "person__municipality", "programme", "attested_by"
-    ).order_by("-month", "person__last_name")
+    )
+    if programme_id:
+        registrations = registrations.filter(session__course__programme_id=programme_id)
+        attestations = attestations.filter(programme_id=programme_id)
+    if municipality_id:
+        registrations = registrations.filter(person__municipality_id=municipality_id)
+        attestations = attestations.filter(person__municipality_id=municipality_id)
+    if month:
+        first, following = _month_bounds(month)
+        registrations = registrations.filter(
+            session__starts__gte=first, session__starts__lt=following
+        )
+        attestations = attestations.filter(month=month)
+    zone = timezone.get_current_timezone()
+    grouped = (
+        registrations.annotate(month_start=TruncMonth("session__starts", tzinfo=zone))
+        .values(
+            "person_id",
+            "person__first_name",
+            "person__last_name",
+            "person__municipality__name",
+            "session__course__programme_id",
+            "session__course__programme__name",
+            "month_start",
+        )
+        .annotate(sessions=Count("id"), hours=Sum(registration_hours()))
+    )
+    rows: dict[tuple, dict] = {}
+    for values in grouped:
+        start = values["month_start"]
+        month = (timezone.localtime(start, zone) if timezone.is_aware(start) else start).date()
+        key = (values["person_id"], values["session__course__programme_id"], month)
+        rows[key] = {
+            "person_id": key[0],
+            "name": f"{values['person__first_name']} {values['person__last_name']}",
+            "last_name": values["person__last_name"],
+            "municipality": values["person__municipality__name"],
+            "programme_id": key[1],
+            "programme": values["session__course__programme__name"],
+            "month": month,
+            "hours": int(values["hours"]),
+            "sessions": values["sessions"],
+            "attestation": None,
+        }
+    for attestation in attestations:
+        key = (attestation.person_id, attestation.programme_id, attestation.month)
+        person = attestation.person
+        row = rows.setdefault(
+            key,
+            {
+                "person_id": person.pk,
+                "name": person.full_name,
+                "last_name": person.last_name,
+                "municipality": person.municipality.name,
+                "programme_id": attestation.programme_id,
+                "programme": attestation.programme.name,
+                "month": attestation.month,
+                "hours": 0,
+                "sessions": 0,
+            },
+        )
+        row["attestation"] = attestation
+    result = [
+        row for row in rows.values() if signed is None or (row["attestation"] is not None) == signed
+    ]
+    result.sort(key=lambda row: (row["last_name"], row["name"], row["programme"]))
+    result.sort(key=lambda row: row["month"], reverse=True)
+    return result
+
+
+def evidence_sessions(
+    *,
+    programme_id: int | None = None,
+    month: dt.date | None = None,
+    person_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet:
+    """Sessions that have started, with how many were marked present and absent; newest first."""
+    marked = Q(registrations__status__in=[Status.ATTENDED, Status.NO_SHOW])
+    sessions = (
+        Session.objects.filter(starts__lte=now or timezone.now())
+        .select_related("course__programme", "host_municipality")
+        .annotate(
+            present=Count("registrations", filter=Q(registrations__status=Status.ATTENDED)),
+            absent=Count("registrations", filter=Q(registrations__status=Status.NO_SHOW)),
+            marked=Count("registrations", filter=marked),
+        )
+        .filter(marked__gt=0)
+        .order_by("-starts", "code")
+    )
+    if programme_id:
+        sessions = sessions.filter(course__programme_id=programme_id)
+    if month:
+        first, following = _month_bounds(month)
+        sessions = sessions.filter(starts__gte=first, starts__lt=following)
+    if person_id:
+        sessions = sessions.filter(
+            pk__in=Registration.objects.with_scopes_disabled()
+            .filter(person_id=person_id, status__in=[Status.ATTENDED, Status.NO_SHOW])
+            .values("session_id")
+        )
+    return sessions
+
+
+def session_evidence(session: Session) -> dict:
+    """A session's attendance evidence: everyone who held a seat, with the hours, how and when
+    they were recorded and by whom, and the signed monthly attestations covering them."""
+    rows = list(
+        Registration.objects.with_scopes_disabled()
+        .filter(session=session, status__in=Registration.HOLDS_SEAT)
+        .select_related(
+            "person__municipality", "person__workplace", "attendance__recorded_by__person"
+        )
+        .order_by("person__last_name", "person__first_name")
+    )
+    attestations = {}
+    if session.course.programme_id is not None:
+        attestations = {
+            a.person_id: a
+            for a in MonthlyAttestation.objects.filter(
+                programme_id=session.course.programme_id,
+                month=session_month(session),
+                person_id__in=[r.person_id for r in rows],
+            ).select_related("person")
+        }
+    for row in rows:
+        attendance = getattr(row, "attendance", None)
+        row.evidence_attendance = attendance
+        row.whole_hours = (
+            whole_hours(attendance.hours, session.credited_hours) if attendance else None
+        )
+        attestation = attestations.get(row.person_id)
+        row.covering = (
+            attestation
+            if attestation is not None
+            and attendance is not None
+            and attestation.attested >= attendance.recorded
+            else None
+        )
+    covering = sorted(attestations.values(), key=lambda a: (a.person.last_name, a.person_id))
+    return {"rows": rows, "attestations": covering}
+
+
+def session_month(session: Session) -> dt.date:
+    """The first day of the local month a session starts in: the month an attestation covers."""
+    return timezone.localtime(session.starts).date().replace(day=1)
+
+
+def covering_attestation(registration: Registration) -> MonthlyAttestation | None:
+    """The signed monthly attestation that includes this attended registration, if any: the
+    person's attestation for the session's programme and month, signed after the attendance
+    was recorded."""
+    attendance = getattr(registration, "attendance", None)
+    programme_id = registration.session.course.programme_id
+    if registration.status != Status.ATTENDED or attendance is None or programme_id is None:
+        return None
+    return MonthlyAttestation.objects.filter(
+        person_id=registration.person_id,
+        programme_id=programme_id,
+        month=session_month(registration.session),
+        attested__gte=attendance.recorded,
+    ).first()
+
+
+def covered_registration_ids(session: Session, registrations) -> set[int]:
+    """Which of a session's registrations a signed monthly attestation covers (one query)."""
+    attended = [
+        r
+        for r in registrations
+        if r.status == Status.ATTENDED and getattr(r, "attendance", None) is not None
+    ]
+    if not attended or session.course.programme_id is None:
+        return set()
+    signed = dict(
+        MonthlyAttestation.objects.filter(
+            programme_id=session.course.programme_id,
+            month=session_month(session),
+            person_id__in=[r.person_id for r in attended],
+        ).values_list("person_id", "attested")
+    )
+    return {
+        r.pk
+        for r in attended
+        if r.person_id in signed and signed[r.person_id] >= r.attendance.recorded
+    }
 
 
 def _with_line_position(registrations: QuerySet) -> QuerySet:

@@ -21,7 +21,7 @@ from grannar.training.models import (
     SeatReservation,
     Session,
 )
-from grannar.training.selectors import attestable_months, checkin_sessions
+from grannar.training.selectors import attestable_months, checkin_sessions, covering_attestation
 from grannar.training.signals import attendance_recorded_after_commit
 from grannar.training.tasks import release_reserved_seats
 
@@ -281,16 +281,25 @@ def attendance_record(
     method: str,
     hours: Decimal | None = None,
 ) -> Registration:
-    """Mark someone present (all or `hours` of the session) or absent (a no-show)."""
+    """Mark someone present (all or `hours` of the session) or absent (a no-show), once the
+    session has started; an attendance a signed monthly attestation covers stays as it is."""
+    check_session_started(registration.session)
     check_hours(registration.session, hours)
     with transaction.atomic():
         current = (
-            Registration.objects.with_scopes_disabled().select_for_update().get(pk=registration.pk)
+            Registration.objects.with_scopes_disabled()
+            .select_for_update(of=("self",))
+            .select_related("session__course", "attendance")
+            .get(pk=registration.pk)
         )
         if current.status in (Status.CANCELLED, Status.WAITLISTED):
             raise RegistrationError(
                 _("Only someone with a seat can be marked present or absent."), code="no_seat"
             )
+        if covering_attestation(current) is not None:
+            if present and current.attendance.hours == hours:
+                return current
+            raise _attested_error(current)
         current.status = Status.ATTENDED if present else Status.NO_SHOW
         current.save(update_fields=["status", "changed"])
         if present:
@@ -311,8 +320,61 @@ def attendance_record(
     return current
 
 
+def check_session_started(session: Session, *, now: dt.datetime | None = None) -> None:
+    """Attendance is recorded from the start of the session, never before."""
+    if session.starts > (now or timezone.now()):
+        raise RegistrationError(
+            _("The session has not started yet; attendance can be recorded from %(start)s.")
+            % {"start": f"{timezone.localtime(session.starts):%Y-%m-%d %H:%M}"},
+            code="not_started",
+        )
+
+
+def _attested_error(registration: Registration) -> RegistrationError:
+    month = timezone.localtime(registration.session.starts)
+    return RegistrationError(
+        _(
+            "The participant has already attested their hours for %(month)s, and the "
+            "attestation includes this session; the attendance cannot be changed."
+        )
+        % {"month": f"{month:%Y-%m}"},
+        code="attested",
+    )
+
+
+def attendance_undo(*, registration: Registration, by: User) -> Registration:
+    """Take back a present or absent mark: the registration is confirmed again, unmarked.
+    Refused while a signed monthly attestation covers the attendance."""
+    with transaction.atomic():
+        current = (
+            Registration.objects.with_scopes_disabled()
+            .select_for_update(of=("self",))
+            .select_related("session__course")
+            .get(pk=registration.pk)
+        )
+        if current.status not in (Status.ATTENDED, Status.NO_SHOW):
+            raise RegistrationError(
+                _("The attendance is not marked; there is nothing to undo."), code="not_marked"
+            )
+        if covering_attestation(current) is not None:
+            raise _attested_error(current)
+        previous = current.status
+        current.status = Status.CONFIRMED
+        current.save(update_fields=["status", "changed"])
+        Attendance.objects.filter(registration=current).delete()
+        log_action(
+            action="training.attendance.undone",
+            actor=by,
+            target=current,
+            municipality_id=current.municipality_id,
+            data={"session": current.session.code, "was": previous},
+        )
+    return current
+
+
 def checkin(*, person: Person, code: str, by: User) -> Registration:
-    """Self check-in with the session's code: the whole session counts as attended."""
+    """Self check-in with the session's code, from the start: the whole session counts as
+    attended. A registration already marked present stays as it was recorded."""
     registration = (
         Registration.objects.with_scopes_disabled()
         .filter(
@@ -327,6 +389,15 @@ def checkin(*, person: Person, code: str, by: User) -> Registration:
         raise RegistrationError(
             _("The code is not valid now, or you have no seat on that session."), code="no_checkin"
         )
+    if registration.session.starts > timezone.now():
+        raise RegistrationError(
+            _("The session starts at %(time)s; you can check in from then.")
+            % {"time": f"{timezone.localtime(registration.session.starts):%H:%M}"},
+            code="not_started",
+        )
+    if registration.status == Status.ATTENDED:
+        # Already present (perhaps part of the session, as the trainer marked): keep that.
+        return registration
     return attendance_record(
         registration=registration, present=True, by=by, method=Attendance.Method.CHECKIN
     )

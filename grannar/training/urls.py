@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grannar.training import calendar_views, import_views, staff_views, views
+from grannar.training import calendar_views, evidence_views, import_views, staff_views, views
 
 app_name = "training"
 urlpatterns = [
@@ -12,10 +12,22 @@ urlpatterns = [
     path("sessions/<int:pk>/checkin-code/", views.checkin_code_view, name="checkin_code"),
     path("registrations/<int:pk>/cancel/", views.cancel_view, name="cancel"),
     path("registrations/<int:pk>/attendance/", views.mark_attendance_view, name="mark_attendance"),
+    path(
+        "registrations/<int:pk>/attendance/undo/",
+        views.undo_attendance_view,
+        name="undo_attendance",
+    ),
     path("checkin/", views.checkin_view, name="checkin"),
     path("my/", views.my_registrations_view, name="my_registrations"),
     path("attestations/", views.attestations_view, name="attestations"),
     path("attestations/audit/", views.attestation_audit_view, name="attestation_audit"),
+    path(
+        "attestations/audit/export/",
+        evidence_views.attestation_export_view,
+        name="attestation_export",
+    ),
+    path("evidence/", evidence_views.evidence_list_view, name="evidence_list"),
+    path("evidence/<int:pk>/", evidence_views.evidence_view, name="evidence"),
     path(
         "registrations/<int:pk>/certificate/",
         views.certificate_download_view,

@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_scopes import scopes_disabled
@@ -30,6 +31,7 @@ from grannar.training.certificates import (
 )
 from grannar.training.forms import (
     AttendanceForm,
+    AttestationFilterForm,
     AttestForm,
     CatalogueFilterForm,
     CheckinForm,
@@ -43,6 +45,7 @@ from grannar.training.models import Attendance, Certificate, Course, Registratio
 from grannar.training.services import (
     RegistrationError,
     attendance_record,
+    attendance_undo,
     attestation_create,
     checkin,
     course_save,
@@ -209,7 +212,30 @@ def attendance_list_view(request, pk: int):
         target=session,
         data={"results": len(rows)},
     )
-    return render(request, "training/attendance.html", {"session": session, "rows": rows})
+    covered = selectors.covered_registration_ids(session, rows)
+    for row in rows:
+        row.attested = row.pk in covered
+    return render(
+        request,
+        "training/attendance.html",
+        {"session": session, "rows": rows, "started": session.starts <= timezone.now()},
+    )
+
+
+def _attendance_row(request, session, registration_pk: int, error: str):
+    """The row again after a change: the fragment for htmx, else back to the list."""
+    with scopes_disabled():
+        row = Registration.objects.select_related(
+            "person__workplace", "attendance", "session__course"
+        ).get(pk=registration_pk)
+    row.attested = selectors.covering_attestation(row) is not None
+    if request.htmx:
+        started = session.starts <= timezone.now()
+        context = {"session": session, "row": row, "error": error, "started": started}
+        return render(request, "training/_attendance_row.html", context)
+    if error:
+        messages.error(request, error)
+    return redirect("training:attendance", pk=session.pk)
 
 
 @login_required
@@ -235,16 +261,21 @@ def mark_attendance_view(request, pk: int):
             error = problem.messages[0]
     else:
         error = next(iter(form.errors.values()))[0]
+    return _attendance_row(request, session, registration.pk, error)
+
+
+@login_required
+@require_POST
+def undo_attendance_view(request, pk: int):
     with scopes_disabled():
-        registration = Registration.objects.select_related("person__workplace", "attendance").get(
-            pk=registration.pk
-        )
-    context = {"session": session, "row": registration, "error": error}
-    if request.htmx:
-        return render(request, "training/_attendance_row.html", context)
-    if error:
-        messages.error(request, error)
-    return redirect("training:attendance", pk=session.pk)
+        registration = get_object_or_404(Registration, pk=pk)
+    session = selectors.access_trained_session(user=request.user, pk=registration.session_id)
+    error = ""
+    try:
+        attendance_undo(registration=registration, by=request.user)
+    except ValidationError as problem:
+        error = problem.messages[0]
+    return _attendance_row(request, session, registration.pk, error)
 
 
 @login_required
@@ -308,16 +339,24 @@ def attestations_view(request):
 @role_required(Role.ADMIN, Role.AUDITOR)
 @require_GET
 def attestation_audit_view(request):
-    page, query_string = paginate(request, selectors.attestation_list())
+    form = AttestationFilterForm(request.GET or None)
+    page, query_string = paginate(request, selectors.attestation_overview(**form.filters()))
     log_action(
         action="training.attestation.listed",
         actor=request.user,
         data={"results": page.paginator.count, "page": page.number},
     )
+    export_query = request.GET.copy()
+    export_query.pop("page", None)
     return render(
         request,
         "training/attestation_audit.html",
-        {"page": page, "query_string": query_string},
+        {
+            "form": form,
+            "page": page,
+            "query_string": query_string,
+            "export_query": export_query.urlencode(),
+        },
     )
 
 

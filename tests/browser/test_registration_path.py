@@ -53,6 +53,13 @@ def test_register_wait_promote_check_in(demo, new_page, live_server):
     one.get_by_role("button", name="Avboka min plats").click()
     expect(one.get_by_text("Anmälan har avbokats.")).to_be_visible()
 
+    # Check-in opens at the start: the session begins now.
+    begun = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=1)
+    with scopes_disabled():
+        Session.objects.filter(pk=session.pk).update(
+            starts=begun, ends=begun + dt.timedelta(hours=3)
+        )
+    session.refresh_from_db()
     two.goto(f"{live_server.url}/training/my/")
     when = timezone.localtime(session.starts).strftime("%Y-%m-%d %H:%M")
     expect(two.get_by_role("row").filter(has_text=when)).to_contain_text("Bekräftad")

@@ -179,6 +179,19 @@ def test_reminder_gives_a_new_link_and_the_old_one_stops_working(
         assert send_survey_reminders.call(survey_id=survey.pk) == 0  # answered, and reminded once
 
 
+def started(session) -> None:
+    """Move a session to have begun an hour ago: attendance is recorded only from the start."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from grannar.training.models import Session
+
+    begun = timezone.now() - dt.timedelta(hours=1)
+    Session.objects.filter(pk=session.pk).update(starts=begun, ends=begun + dt.timedelta(hours=3))
+    session.refresh_from_db()
+
+
 def test_recorded_attendance_invites_to_the_reaction_survey(
     world, no_scope, django_capture_on_commit_callbacks
 ):
@@ -190,6 +203,7 @@ def test_recorded_attendance_invites_to_the_reaction_survey(
     session = make_session(programme=world["programme"])
     admin = world["users"]["admin"]
     registration = registration_create(session=session, person=world["own_person"], by=admin)
+    started(session)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         attendance_record(
@@ -208,6 +222,7 @@ def test_absence_invites_nobody(world, no_scope, django_capture_on_commit_callba
     session = make_session(programme=world["programme"])
     admin = world["users"]["admin"]
     registration = registration_create(session=session, person=world["own_person"], by=admin)
+    started(session)
     with django_capture_on_commit_callbacks(execute=True):
         attendance_record(
             registration=registration, present=False, by=admin, method=Attendance.Method.TRAINER

@@ -122,6 +122,7 @@ def test_person_page_shows_registrations_waiting_attendance_and_certificates(cli
     Session.objects.filter(pk=held.pk).update(
         starts=held.starts - dt.timedelta(days=5), ends=held.ends - dt.timedelta(days=5)
     )
+    attended.session.refresh_from_db()  # it has started now
     attended = attendance_record(
         registration=attended,
         present=True,

@@ -109,6 +109,7 @@ def test_trainer_marks_attendance_with_htmx(client, world, session):
     registration = registration_create(
         session=session, person=world["own_person"], by=world["users"]["admin"]
     )
+    start_now(session)
     sign_in(client, world["users"]["trainer"])
     page = client.get(reverse("training:attendance", args=[session.pk]))
     assert world["own_person"].full_name in page.content.decode()
