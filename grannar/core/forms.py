@@ -4,7 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 class AuditSearchForm(forms.Form):
     action = forms.CharField(
-        label=_("Action"), required=False, help_text=_("Beginning of the code, e.g. people.person")
+        label=_("Action"),
+        required=False,
+        help_text=_("Pick an action or write the beginning of its code, e.g. people.person"),
+        widget=forms.TextInput(attrs={"list": "audit-actions"}),
     )
     actor = forms.CharField(label=_("Done by (e-mail address)"), required=False)
     target = forms.CharField(label=_("Object id"), required=False, max_length=64)

@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable
 
 from openpyxl import Workbook
+from openpyxl.styles import Font
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,3 +44,17 @@ def csv_bytes(header: list, rows: Iterable[Iterable]) -> bytes:
     writer.writerow([inert(value) for value in header])
     writer.writerows([inert(value) for value in row] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def xlsx_bytes(header: list, rows: Iterable[Iterable], *, title: str) -> bytes:
+    """One sheet called `title` with a bold header row, as XLSX bytes with every cell inert."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(list(header))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(list(row))
+    sheet.freeze_panes = "A2"
+    return workbook_bytes(book)

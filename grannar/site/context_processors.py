@@ -33,6 +33,7 @@ def navigation(request) -> dict:
         items.append((reverse("training:attestation_audit"), _("Attestations")))
     if user.is_superuser or user.has_role("admin"):
         items.append((reverse("training:course_list"), _("Course administration")))
+    if user.is_superuser or user.has_role("admin", "auditor"):
         items.append((reverse("site:audit_log"), _("Audit log")))
     path = request.path
     return {
