@@ -17,13 +17,22 @@ from grannar.people.selectors import person_list
 from grannar.programmes.models import Municipality, Programme
 from grannar.programmes.selectors import programme_list_for
 from grannar.site.models import SitePage
+from grannar.site.tools import role_tools
 
 
 def start_page_context(user) -> dict:
+    """What the start page shows: per role held, its figures and the links to its tools."""
     roles = set(user.role_names)
     if user.is_superuser:
         roles.add(Role.ADMIN)
-    context: dict = {"roles": roles, "programmes": list(programme_list_for(user))}
+    if user.person_id:
+        roles.add(Role.PARTICIPANT)
+    programmes = list(programme_list_for(user))
+    context: dict = {
+        "roles": roles,
+        "programmes": programmes,
+        "tools": {role: role_tools(role, programmes) for role in roles},
+    }
     if Role.ADMIN in roles:
         context["people_count"] = person_list(user=user).count()
     if Role.COORDINATOR in roles:
