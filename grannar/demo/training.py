@@ -310,7 +310,8 @@ class TrainingDemo:
                     hours=hours,
                     statement=(
                         f"Jag intygar att jag under perioden {month:%Y-%m-%d} – {last:%Y-%m-%d} "
-                        f"har deltagit i programmets insatser omfattande {hours} timmar."
+                        "har deltagit i programmets insatser omfattande "
+                        f"{hours} {'timme' if hours == 1 else 'timmar'}."
                     ),
                 )
             )
