@@ -110,3 +110,14 @@ def test_export_refuses_bad_filters_and_an_unknown_format(client, logged):
     assert "Från datum" in bad.content.decode()
     assert client.get(reverse("site:audit_log_export", args=["pdf"])).status_code == 404
     assert not AuditEvent.objects.filter(action="core.audit_log.exported").exists()
+
+
+def test_search_by_words_of_the_description_and_part_of_the_address(client, logged):
+    sign_in(client, logged["users"]["auditor"])
+    with_words = client.get(reverse("site:audit_log"), {"action": "reservlistan"})
+    actions = {event.action for event in with_words.context["page"].object_list}
+    assert actions == {"training.registration.waitlisted"}
+    by_part = client.get(reverse("site:audit_log"), {"actor": "ADMIN@"})
+    events = by_part.context["page"].object_list
+    assert {e.actor for e in events} == {logged["users"]["admin"]}
+    assert len(events) == 2
