@@ -170,3 +170,24 @@ def test_invitation_message_for_one_and_for_two(world, no_scope, client):
         shown += re.findall(r"\d+ inbjud\w+ skickade?\.", response.content.decode())
     assert "1 inbjudan skickad." in shown
     assert "2 inbjudningar skickade." in shown
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("hours", "word"), [(Decimal("1.5"), "timme"), (Decimal("2"), "timmar")])
+def test_course_certificate_says_timme_for_one_whole_hour_and_timmar_for_two(
+    world, no_scope, hours, word
+):
+    from grannar.training.certificates import certificate_data, certificate_issue
+    from grannar.training.models import Attendance, Registration
+
+    session = make_session(programme=world["programme"])
+    registration = registration_create(
+        session=session, person=world["own_person"], by=world["users"]["admin"]
+    )
+    Registration.objects.filter(pk=registration.pk).update(status=Registration.Status.ATTENDED)
+    registration.refresh_from_db()
+    Attendance.objects.create(registration=registration, hours=hours, method="trainer")
+    certificate = certificate_issue(registration=registration, by=None)
+    with translation.override("sv"):
+        data = certificate_data(certificate)
+    assert data["labels"]["hours"] == word
