@@ -1,5 +1,8 @@
 import json
+import random
+import re
 import time
+from itertools import islice
 
 import pytest
 from django.core.management import call_command
@@ -7,7 +10,13 @@ from django.utils import timezone, translation
 from django_scopes import scopes_disabled
 
 from grannar.demo import demo_load
-from grannar.demo.people import DemoBuilder, demo_fingerprint
+from grannar.demo.people import (
+    _AREAS,
+    _SECTOR_UNITS,
+    DemoBuilder,
+    demo_fingerprint,
+    municipality_areas,
+)
 from grannar.demo.programmes import national_programme_text
 from grannar.people.checks import check_personnummer
 from grannar.people.models import Person, Role, User, Workplace
@@ -84,6 +93,15 @@ def test_region_demo_matches_the_programme_figures(settings):
     for person in staff.select_related("workplace", "staff_category")[:200]:
         assert person.workplace.municipality_id == person.municipality_id
         assert person.workplace.sector_id == person.staff_category.sector_id
+    # Every unit is named after its own municipality or one of its districts, never a city
+    # somewhere else.
+    for workplace in Workplace.objects.select_related("municipality"):
+        name = workplace.municipality.name
+        areas = list(islice(municipality_areas(name, random.Random(0)), 40))
+        possible = {t.format(a) for units in _SECTOR_UNITS.values() for t in units for a in areas}
+        assert workplace.name in possible, (name, workplace.name)
+    gothenburg = Workplace.objects.filter(municipality__name="Göteborg")
+    assert any(area in w.name for w in gothenburg for area in _AREAS["Göteborg"])
 
 
 def test_demo_personnummer_are_valid():
@@ -138,8 +156,13 @@ def test_demo_command_without_scale_loads_the_region_demo(capsys):
     assert sum(summary["by_municipality"].values()) == summary["participants"]
     # Every survey template has answers, and the competence rose between before and after.
     from grannar.evaluation.analysis import evaluation_summary
+    from grannar.evaluation.models import Survey
     from grannar.evaluation.templates import TEMPLATES
 
+    titles = list(Survey.objects.values_list("title", flat=True))
+    assert len(titles) == len(set(titles)) == 5
+    assert all(re.search(r" – Nya GRannar, 201\d-\d\d-\d\d$", title) for title in titles)
+    assert "Kompetens före utbildningen – Nya GRannar, 2016-06-30" in titles
     evaluation = evaluation_summary(Programme.objects.get(code="nya-grannar"))
     surveys = evaluation["surveys"]
     assert {s["phase"] for s in surveys if s["responses"] >= 30} == set(TEMPLATES)
@@ -226,6 +249,12 @@ def test_region_demo_has_a_year_of_training_with_consistent_seats():
     assert attended.filter(person__support_resource=True).exists()
     assert Registration.objects.filter(status=Registration.Status.WAITLISTED).exists()
     assert MonthlyAttestation.objects.exists()
+    # Attested within days after the month, inside the programme's period.
+    programme = result.programme
+    for attestation in MonthlyAttestation.objects.filter(programme=programme):
+        day = timezone.localtime(attestation.attested).date()
+        assert programme.starts <= attestation.month < day <= programme.ends, attestation.pk
+        assert (day - attestation.month).days <= 31 + 12
     upcoming = Session.objects.filter(starts__gt=timezone.now())
     assert upcoming.filter(course__programme__isnull=True).count() >= 10
     sessions = Session.objects.annotate(

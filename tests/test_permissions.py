@@ -170,7 +170,10 @@ TABLE: dict[str, Case] = {
     "site:accessibility_report": Case(
         lambda w, t: reverse("site:accessibility_report"), everyone(200)
     ),
-    "site:audit_log": Case(lambda w, t: reverse("site:audit_log"), ADMINS),
+    "site:audit_log": Case(lambda w, t: reverse("site:audit_log"), AUDIT),
+    "site:audit_log_export": Case(
+        lambda w, t: reverse("site:audit_log_export", args=["csv"]), AUDIT, page=False
+    ),
     "training:catalogue": Case(lambda w, t: reverse("training:catalogue"), SIGNED_IN),
     "training:session": Case(session_url("training:session"), SIGNED_IN),
     "training:register": Case(session_url("training:register"), POST_ONLY),

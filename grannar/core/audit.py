@@ -4,6 +4,7 @@ import re
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from grannar.core.models import AuditEvent
 
@@ -47,3 +48,82 @@ def log_action(
         municipality_id=municipality_id,
         data=data,
     )
+
+
+# What each action code means, for the audit-log page and its export. Every code the product
+# writes has a line here; tests/core/test_audit_descriptions.py finds them in the source.
+ACTION_DESCRIPTIONS = {
+    "core.audit_log.listed": _("Audit log viewed"),
+    "core.audit_log.exported": _("Audit log exported"),
+    "core.auth.signed_in": _("Signed in"),
+    "core.auth.signed_out": _("Signed out"),
+    "core.auth.sign_in_failed": _("Failed sign-in"),
+    "core.demo.loaded": _("Demo data loaded"),
+    "programmes.programme.loaded": _("Programme file loaded"),
+    "people.person.created": _("Person added"),
+    "people.person.changed": _("Person's details changed"),
+    "people.person.listed": _("List of people viewed"),
+    "people.person.viewed": _("Person's details viewed"),
+    "people.workplace.changed": _("Workplace changed"),
+    "people.role.assigned": _("Role assigned"),
+    "people.user.created": _("Account created"),
+    "people.two_factor.enrolled": _("Two-step verification set up"),
+    "people.two_factor.verified": _("Two-step verification passed"),
+    "people.two_factor.failed": _("Two-step verification failed"),
+    "people.two_factor.recovery_codes_renewed": _("Recovery codes renewed"),
+    "training.course.created": _("Course created"),
+    "training.course.changed": _("Course changed"),
+    "training.session.created": _("Session created"),
+    "training.session.changed": _("Session changed"),
+    "training.session.cancelled": _("Session cancelled"),
+    "training.session.capacity_changed": _("Session capacity changed"),
+    "training.reservation.set": _("Seats reserved for a municipality"),
+    "training.reservation.released": _("Reserved seats released"),
+    "training.registration.confirmed": _("Registration confirmed"),
+    "training.registration.waitlisted": _("Registration put on the waiting list"),
+    "training.registration.promoted": _("Registration moved from the waiting list to a seat"),
+    "training.registration.cancelled": _("Registration cancelled"),
+    "training.attendance.present": _("Attendance marked: present"),
+    "training.attendance.absent": _("Attendance marked: absent"),
+    "training.attendance.listed": _("Attendance list viewed"),
+    "training.attestation.created": _("Monthly hours attested"),
+    "training.attestation.listed": _("Attestations viewed"),
+    "training.certificate.issued": _("Certificate issued"),
+    "training.certificate.downloaded": _("Certificate downloaded"),
+    "training.monthly_certificate.downloaded": _("Monthly attendance certificate downloaded"),
+    "training.import.uploaded": _("Import file uploaded"),
+    "training.import.queued": _("Import started"),
+    "training.import.sessions": _("Sessions imported"),
+    "training.import.attendance": _("Attendance imported"),
+    "evaluation.survey.created": _("Survey created"),
+    "evaluation.survey.draft": _("Survey set back to draft"),
+    "evaluation.survey.open": _("Survey opened"),
+    "evaluation.survey.closed": _("Survey closed"),
+    "evaluation.survey.series_changed": _("Survey series changed"),
+    "evaluation.question.saved": _("Survey question saved"),
+    "evaluation.invitations.sent": _("Survey invitations sent"),
+    "evaluation.response.submitted": _("Survey answered"),
+    "evaluation.answers.exported": _("Survey answers exported"),
+    "reporting.summary.made": _("Summary report made"),
+    "reporting.final.made": _("Final report made"),
+    "reporting.evaluation.made": _("Evaluation report made"),
+    "reporting.esf_participants.exported": _("ESF participant export made"),
+    "reporting.esf_attendance.exported": _("ESF attendance export made"),
+    "reporting.esf_cofinancing.exported": _("ESF co-financing export made"),
+    "reporting.esf.made": _("ESF export made from the command line"),
+    "training.attendance.undone": _("Attendance mark undone"),
+    "training.attestation.exported": _("Attestation list exported"),
+    "training.calendar_feed.created": _("Calendar feed created"),
+    "training.calendar_feed.revoked": _("Calendar feed revoked"),
+    "training.evidence.viewed": _("Attendance evidence viewed"),
+    "training.municipality_bookings.viewed": _("Municipality's bookings viewed"),
+    "training.person_record.viewed": _("Person's training record viewed"),
+    "site.site_page.created": _("Site page created"),
+    "site.site_page.changed": _("Site page changed"),
+    "site.accessibility_report.received": _("Accessibility problem reported"),
+}
+
+
+def action_description(action: str) -> str:
+    """The readable description of an action code; the code itself for one without a line."""
+    return str(ACTION_DESCRIPTIONS.get(action, action))

@@ -2,8 +2,9 @@
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from grannar.core.audit import ACTION_DESCRIPTIONS
 from grannar.core.models import AuditEvent
 
 
@@ -15,12 +16,19 @@ def audit_event_list(
     since: dt.date | None = None,
     until: dt.date | None = None,
 ) -> QuerySet:
-    """Audit events, newest first, narrowed by any of the given criteria."""
+    """Audit events, newest first, narrowed by any of the given criteria: `action` is the
+    beginning of a code or words of its description, `actor` part of an e-mail address."""
     events = AuditEvent.objects.select_related("actor")
     if action:
-        events = events.filter(action__startswith=action.strip())
+        words = action.strip()
+        described = [
+            code
+            for code, description in ACTION_DESCRIPTIONS.items()
+            if words.casefold() in str(description).casefold()
+        ]
+        events = events.filter(Q(action__startswith=words) | Q(action__in=described))
     if actor:
-        events = events.filter(actor__email__iexact=actor.strip())
+        events = events.filter(actor__email__icontains=actor.strip())
     if target:
         events = events.filter(target_id=target.strip())
     if since:

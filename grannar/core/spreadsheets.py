@@ -153,3 +153,14 @@ class Spreadsheet:
                 for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                     cell.number_format = number_format
         return workbook_bytes(self.book)
+
+
+def xlsx_bytes(header: list, rows: Iterable[Iterable], *, title: str) -> bytes:
+    """One sheet called `title` as XLSX bytes, laid out and made inert as every workbook is."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append(list(row))
+    return workbook_bytes(book)

@@ -52,11 +52,13 @@ class EvaluationDemo:
         if not attended:
             return 0
         end = self.programme.ends
+        # The before survey closes a quarter into the programme, the rest at its end.
+        early = self.programme.starts + dt.timedelta(days=90)
         made = 0
         reaction = self._survey("reaction", Survey.Mode.ANONYMOUS, end)
         made += self._answer(reaction, self.rng.sample(attended, k=min(600, len(attended))), 0.55)
         panel = self.rng.sample(attended, k=min(500, len(attended)))
-        before = self._survey("before", Survey.Mode.PSEUDONYMOUS, end)
+        before = self._survey("before", Survey.Mode.PSEUDONYMOUS, early)
         after = self._survey("after", Survey.Mode.PSEUDONYMOUS, end)
         self.levels: dict[tuple[str, int], int] = {}
         self.after_levels: dict[tuple[str, int], int] = {}
@@ -81,8 +83,11 @@ class EvaluationDemo:
             by=None,
             closes=timezone.make_aware(dt.datetime.combine(end, dt.time(23, 59))),
         )
-        Survey.objects.filter(pk=survey.pk).update(status=Survey.Status.CLOSED)
-        survey.status = Survey.Status.CLOSED
+        # Distinct names, as an evaluator keeps them apart: what, for which programme, when.
+        suffix = f" – {self.programme.name}, {end:%Y-%m-%d}"
+        titles = {"title": survey.title + suffix, "title_en": survey.title_en + suffix}
+        Survey.objects.filter(pk=survey.pk).update(status=Survey.Status.CLOSED, **titles)
+        survey.status, survey.title, survey.title_en = Survey.Status.CLOSED, *titles.values()
         return survey
 
     def _answer(self, survey: Survey, people: list[Person], share: float, *, trained=None):
@@ -101,7 +106,9 @@ class EvaluationDemo:
             )
             if not answers_now:
                 continue
-            response = new_response(survey=survey, person=person, on=self.programme.ends)
+            response = new_response(
+                survey=survey, person=person, on=timezone.localtime(survey.closes).date()
+            )
             responses.append(response)
             for question in questions:
                 value = self._value(survey, question, person, trained)

@@ -38,6 +38,43 @@ _SECTOR_UNITS = {
 }
 
 
+# Districts and localities of the reference programme's municipalities, so that a unit lies
+# in its own municipality. A municipality without a line (the national demo's synthetic ones)
+# gets areas named after itself.
+_AREA_LISTS = {
+    "Göteborg": "Angered, Bergsjön, Biskopsgården, Backa, Frölunda, Hammarkullen, "
+    "Kortedala, Majorna, Tynnered, Torslanda, Lundby, Askim",
+    "Mölndal": "Lindome, Kållered, Fässberg, Krokslätt, Åby, Bifrost",
+    "Lerum": "Gråbo, Floda, Stenkullen, Tollered, Sjövik",
+    "Öckerö": "Hönö, Björkö, Rörö, Hälsö, Knippla",
+    "Partille": "Sävedalen, Öjersjö, Furulund, Jonsered, Kåhög",
+    "Kungälv": "Ytterby, Kode, Diseröd, Kärna, Marstrand, Komarken",
+    "Alingsås": "Sollebrunn, Ingared, Gräfsnäs, Noltorp, Nolhaga, Brogården",
+    "Härryda": "Mölnlycke, Landvetter, Hindås, Rävlanda, Hällingsjö",
+    "Lilla Edet": "Lödöse, Göta, Nygård, Ström",
+    "Tjörn": "Skärhamn, Kållekärr, Rönnäng, Klövedal, Myggenäs",
+    "Stenungsund": "Jörlanda, Svenshögen, Ucklum, Stora Höga, Hallerna",
+    "Ale": "Nödinge, Nol, Älvängen, Surte, Bohus, Alafors, Skepplanda",
+    "Kungsbacka": "Onsala, Fjärås, Åsa, Frillesås, Särö, Vallda, Tölö",
+}
+_AREAS = {name: areas.split(", ") for name, areas in _AREA_LISTS.items()}
+
+
+def municipality_areas(name: str, rng: random.Random):
+    """Endless area names within municipality `name`: the municipality itself, then its own
+    districts in a seeded order, then directions of it, then numbered ones."""
+    yield name
+    areas = list(_AREAS.get(name, []))
+    rng.shuffle(areas)
+    yield from areas
+    for direction in ("Norra", "Södra", "Östra", "Västra"):
+        yield f"{direction} {name}"
+    n = 2
+    while True:
+        yield f"{name} {n}"
+        n += 1
+
+
 @dataclass(frozen=True)
 class PersonRow:
     email: str
@@ -112,6 +149,8 @@ class DemoBuilder:
         self.staff = staff
         self.support_resources = support_resources
         self.rng = random.Random(f"{seed}-{programme.code}")
+        # Place names have their own generator, so that the people drawn stay the same.
+        self.places = random.Random(f"{seed}-places-{programme.code}")
         self.faker = Faker("sv_SE")
         self.faker.seed_instance(f"{seed}-{programme.code}")
         self.emails: set[str] = set()
@@ -155,11 +194,13 @@ class DemoBuilder:
                 units = max(1, round(count / len(sector_ids) / 45))
                 names: list[str] = []
                 templates = _SECTOR_UNITS[position % len(_SECTOR_UNITS)]
+                areas = municipality_areas(municipality.name, self.places)
                 while len(names) < units:
-                    area = self.faker.city() if names else municipality.name
-                    name = self.rng.choice(templates).format(area)
-                    if name not in names:
-                        names.append(name)
+                    template = self.rng.choice(templates)
+                    name = template.format(next(areas))
+                    while name in names:
+                        name = template.format(next(areas))
+                    names.append(name)
                 by_sector[sector_id] = names
                 workplaces += [
                     Workplace(

@@ -56,6 +56,8 @@ class TrainingDemo:
     ):
         self.programme = programme
         self.rng = random.Random(f"{seed}-training-{programme.code}")
+        # Attestation days have their own generator, so that the training drawn stays the same.
+        self.attesting = random.Random(f"{seed}-attesting-{programme.code}")
         self.trainer = trainer
         self.admin = admin
 
@@ -310,8 +312,19 @@ class TrainingDemo:
                     hours=hours,
                     statement=(
                         f"Jag intygar att jag under perioden {month:%Y-%m-%d} – {last:%Y-%m-%d} "
-                        f"har deltagit i programmets insatser omfattande {hours} timmar."
+                        "har deltagit i programmets insatser omfattande "
+                        f"{hours} {'timme' if hours == 1 else 'timmar'}."
                     ),
                 )
             )
         MonthlyAttestation.objects.bulk_create(rows, batch_size=2000)
+        # `attested` is stamped on creation; a participant attests within days of the month's
+        # end, and never after the programme has closed.
+        stored = list(
+            MonthlyAttestation.objects.filter(programme=self.programme).order_by("id").only("month")
+        )
+        for row in stored:
+            last = row.month.replace(day=calendar.monthrange(row.month.year, row.month.month)[1])
+            day = min(last + dt.timedelta(days=self.attesting.randint(1, 12)), self.programme.ends)
+            row.attested = _at(day, self.attesting.randint(8, 16))
+        MonthlyAttestation.objects.bulk_update(stored, ["attested"], batch_size=1000)

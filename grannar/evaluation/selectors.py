@@ -1,9 +1,10 @@
 """Reads for surveys: lists with their counts, and whom to invite."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from grannar.evaluation.models import Invitation, Survey
+from grannar.evaluation.models import Invitation, Response, Survey
 from grannar.people.models import Person
 from grannar.training.models import Registration
 
@@ -12,15 +13,24 @@ class InviteeError(Exception):
     """Whom to invite cannot be worked out; the message says why."""
 
 
+def _count_of(model, field: str = "survey") -> Coalesce:
+    """A correlated count of `model` rows per survey, so that two counts never multiply."""
+    rows = (
+        model.objects.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
 def survey_list(*, programmes) -> QuerySet:
-    """The programmes' surveys with invitations and responses counted."""
+    """The programmes' surveys with invitations and responses counted, in one query."""
     return (
         Survey.objects.filter(programme__in=programmes)
         .select_related("programme", "course")
-        .annotate(
-            invited=Count("invitations", distinct=True),
-            answered=Count("responses", distinct=True),
-        )
+        .annotate(invited=_count_of(Invitation), answered=_count_of(Response))
         .order_by("programme__name", "series", "id")
     )
 

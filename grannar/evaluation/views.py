@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_scopes import scopes_disabled
 
@@ -187,7 +188,11 @@ def survey_invite_view(request, pk: int):
     except (SurveyError, selectors.InviteeError) as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("%(count)s invitations sent.") % {"count": made})
+        messages.success(
+            request,
+            ngettext("%(count)s invitation sent.", "%(count)s invitations sent.", made)
+            % {"count": made},
+        )
     return redirect("evaluation:survey", pk=survey.pk)
 
 

@@ -36,6 +36,7 @@ def navigation(request) -> dict:
         items.append((reverse("training:evidence_list"), _("Attendance evidence")))
     if user.is_superuser or user.has_role("admin"):
         items.append((reverse("training:course_list"), _("Course administration")))
+    if user.is_superuser or user.has_role("admin", "auditor"):
         items.append((reverse("site:audit_log"), _("Audit log")))
     path = request.path
     # The most specific item the path lies under is current ("Min kommun" rather than the

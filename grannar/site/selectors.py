@@ -1,22 +1,38 @@
-"""Reads for the pages at the top: the start page and the site pages."""
+"""Reads for the pages at the top: the start page, the site pages and the audit log."""
 
+from collections.abc import Iterable
+
+from django.apps import apps
 from django.db.models import Count
 from django.http import Http404
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from grannar.core.audit import action_description
+from grannar.core.models import AuditEvent
 from grannar.people.models import Person, Role
 from grannar.people.selectors import person_list
-from grannar.programmes.models import Municipality
+from grannar.programmes.models import Municipality, Programme
 from grannar.programmes.selectors import programme_list_for
 from grannar.site.models import SitePage
+from grannar.site.tools import role_tools
 
 
 def start_page_context(user) -> dict:
+    """What the start page shows: per role held, its figures and the links to its tools."""
     roles = set(user.role_names)
     if user.is_superuser:
         roles.add(Role.ADMIN)
-    context: dict = {"roles": roles, "programmes": list(programme_list_for(user))}
+    if user.person_id:
+        roles.add(Role.PARTICIPANT)
+    programmes = list(programme_list_for(user))
+    context: dict = {
+        "roles": roles,
+        "programmes": programmes,
+        "tools": {role: role_tools(role, programmes) for role in roles},
+    }
     if Role.ADMIN in roles:
         context["people_count"] = person_list(user=user).count()
     if Role.COORDINATOR in roles:
@@ -53,3 +69,63 @@ def site_page(slug: str) -> SitePage:
             body=render_to_string(f"site/pages/{slug}.txt").strip(),
         )
     return page
+
+
+# Objects with a page of their own: target type → URL name and the roles that may open it.
+_TARGET_PAGES = {
+    "people.person": ("people:detail", {Role.ADMIN}),
+    "training.session": ("training:session", {Role.ADMIN, Role.AUDITOR}),
+    "training.course": ("training:course_edit", {Role.ADMIN}),
+    "training.importjob": ("training:import_status", {Role.ADMIN}),
+    "evaluation.survey": ("evaluation:survey", {Role.ADMIN}),
+    "programmes.programme": ("programmes:overview", {Role.ADMIN, Role.AUDITOR}),
+}
+
+
+def _target_name(target_type: str) -> str:
+    try:
+        return str(apps.get_model(target_type)._meta.verbose_name).capitalize()
+    except (LookupError, ValueError):
+        return target_type
+
+
+def audit_rows(events: Iterable[AuditEvent], *, user) -> list[dict]:
+    """The events as the audit log shows them: what was done in words, by whom, on what (with a
+    link where the object has a page `user` may open) and in which municipality."""
+    events = list(events)
+    roles = set(user.role_names) | ({Role.ADMIN} if user.is_superuser else set())
+    programme_ids = {
+        int(e.target_id)
+        for e in events
+        if e.target_type == "programmes.programme" and e.target_id.isdigit()
+    }
+    codes = dict(Programme.objects.filter(pk__in=programme_ids).values_list("pk", "code"))
+    municipality_ids = {e.municipality_id for e in events if e.municipality_id}
+    municipalities = dict(
+        Municipality.objects.filter(pk__in=municipality_ids).values_list("pk", "name")
+    )
+    rows = []
+    for event in events:
+        url = ""
+        page = _TARGET_PAGES.get(event.target_type)
+        if page and roles & page[1] and event.target_id.isdigit():
+            key = int(event.target_id)
+            if event.target_type == "programmes.programme":
+                key = codes.get(key)
+            if key is not None:
+                url = reverse(page[0], args=[key])
+        rows.append(
+            {
+                "event": event,
+                "description": action_description(event.action),
+                "actor": event.actor.email if event.actor else _("the system"),
+                "target": (
+                    f"{_target_name(event.target_type)} {event.target_id}"
+                    if event.target_type
+                    else ""
+                ),
+                "target_url": url,
+                "municipality": municipalities.get(event.municipality_id, ""),
+            }
+        )
+    return rows

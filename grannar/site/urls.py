@@ -9,4 +9,5 @@ urlpatterns = [
     path("about/<slug:slug>/edit/", views.page_edit_view, name="page_edit"),
     path("accessibility/report/", views.accessibility_report_view, name="accessibility_report"),
     path("audit/", views.audit_log_view, name="audit_log"),
+    path("audit/export.<str:fmt>", views.audit_log_export_view, name="audit_log_export"),
 ]

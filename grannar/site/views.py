@@ -1,23 +1,27 @@
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 
-from grannar.core.audit import log_action
+from grannar.core.audit import ACTION_DESCRIPTIONS, log_action
 from grannar.core.forms import AuditSearchForm
 from grannar.core.pagination import paginate
 from grannar.core.permissions import role_required
 from grannar.core.selectors import audit_event_list
+from grannar.core.spreadsheets import XLSX, csv_bytes, xlsx_bytes
 from grannar.people.models import Role
 from grannar.people.selectors import programme_admin_emails
 from grannar.site.forms import AccessibilityReportForm, SitePageForm
-from grannar.site.selectors import site_page, start_page_context
+from grannar.site.selectors import audit_rows, site_page, start_page_context
 from grannar.site.services import accessibility_report_create, site_page_save
 
 
@@ -90,14 +94,73 @@ def accessibility_report_view(request):
     return render(request, "site/accessibility_report.html", {"form": form})
 
 
-@role_required(Role.ADMIN)
-@require_GET
-def audit_log_view(request):
+def _audit_search(request) -> tuple[AuditSearchForm, dict]:
     form = AuditSearchForm(request.GET or None)
     criteria = form.cleaned_data if form.is_valid() else {}
-    events = audit_event_list(**{k: v for k, v in criteria.items() if v})
-    page, query_string = paginate(request, events)
+    return form, {key: value for key, value in criteria.items() if value}
+
+
+def _audit_page(request, form, criteria: dict, *, status: int = 200):
+    page, query_string = paginate(request, audit_event_list(**criteria))
     log_action(action="core.audit_log.listed", actor=request.user, data={"page": page.number})
-    return render(
-        request, "site/audit_log.html", {"form": form, "page": page, "query_string": query_string}
+    context = {
+        "form": form,
+        "page": page,
+        "rows": audit_rows(page.object_list, user=request.user),
+        "actions": sorted((code, str(text)) for code, text in ACTION_DESCRIPTIONS.items()),
+        "query_string": query_string,
+    }
+    return render(request, "site/audit_log.html", context, status=status)
+
+
+@role_required(Role.ADMIN, Role.AUDITOR)
+@require_GET
+def audit_log_view(request):
+    form, criteria = _audit_search(request)
+    return _audit_page(request, form, criteria)
+
+
+@role_required(Role.ADMIN, Role.AUDITOR)
+@require_GET
+def audit_log_export_view(request, fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    form, criteria = _audit_search(request)
+    if form.is_bound and not form.is_valid():
+        return _audit_page(request, form, criteria, status=400)
+    rows = audit_rows(audit_event_list(**criteria), user=request.user)
+    header = [
+        _("Time"),
+        _("Action"),
+        _("Code"),
+        _("Done by"),
+        _("Object"),
+        _("Municipality"),
+        _("Details"),
+    ]
+    table = [
+        [
+            timezone.localtime(row["event"].created).strftime("%Y-%m-%d %H:%M:%S"),
+            row["description"],
+            row["event"].action,
+            row["actor"],
+            row["target"],
+            row["municipality"],
+            json.dumps(row["event"].data, ensure_ascii=False) if row["event"].data else "",
+        ]
+        for row in rows
+    ]
+    log_action(
+        action="core.audit_log.exported",
+        actor=request.user,
+        data={"format": fmt, "rows": len(table), "filters": sorted(criteria)},
     )
+    if fmt == "csv":
+        content, content_type = csv_bytes(header, table), "text/csv; charset=utf-8"
+    else:
+        content, content_type = xlsx_bytes(header, table, title=_("Audit log")), XLSX
+    response = HttpResponse(content, content_type=content_type)
+    name = _("audit-log")
+    filename = f"{name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from grannar.core.audit import log_action
 from grannar.core.emblem import funding_for_typst
@@ -77,6 +78,7 @@ def certificate_data(certificate: Certificate) -> dict:
     session = registration.session
     programme = session.course.programme
     url = verify_url(certificate.code)
+    hours = _hours(registration)
     return {
         "lang": translation.get_language() or "sv",
         "title": _("Course certificate"),
@@ -84,14 +86,14 @@ def certificate_data(certificate: Certificate) -> dict:
             "heading": _("Course certificate"),
             "certifies": _("This certifies that"),
             "took_part": _("has taken part in"),
-            "hours": _("hours"),
+            "hours": ngettext("hour", "hours", hours),
             "verify": _("Check that this certificate is genuine at"),
             "code": _("Verification code"),
         },
         "holder": registration.person.full_name,
         "course": session.course.title,
         "date": formats.date_format(timezone.localtime(session.starts).date(), "j F Y"),
-        "hours": number(_hours(registration)),
+        "hours": number(hours),
         "programme": {
             "name": programme.name if programme else _("The region's training catalogue"),
             "owner": programme.owner if programme else "",

@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from grannar.people.models import Role, User
 from grannar.programmes.models import Municipality, Programme, StaffCategory
@@ -348,7 +349,11 @@ class SessionForm(forms.ModelForm):
             self.add_error(
                 "capacity",
                 forms.ValidationError(
-                    _("%(taken)s seats are taken or reserved; the capacity cannot be lower.")
+                    ngettext(
+                        "%(taken)s seat is taken or reserved; the capacity cannot be lower.",
+                        "%(taken)s seats are taken or reserved; the capacity cannot be lower.",
+                        instance.seats_taken + instance.reserved_free,
+                    )
                     % {"taken": instance.seats_taken + instance.reserved_free},
                     code="capacity_too_low",
                 ),

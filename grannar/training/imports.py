@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -453,9 +453,12 @@ def _write_session(course: Course, data: dict, report: ImportReport) -> None:
     if session is not None and data["capacity"] < session.seats_taken + session.reserved_free:
         data["capacity"] = session.seats_taken + session.reserved_free
         report.notes.append(
-            _(
+            ngettext(
+                "row %(row)s, column capacity: %(taken)s seat is already taken; "
+                "capacity kept at %(taken)s",
                 "row %(row)s, column capacity: %(taken)s seats are already taken; "
-                "capacity kept at %(taken)s"
+                "capacity kept at %(taken)s",
+                data["capacity"],
             )
             % {"row": data["row"], "taken": data["capacity"]}
         )

@@ -7,8 +7,9 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from grannar.core.plurals import plural_count
 from grannar.core.rules import whole_hours
 from grannar.people.models import Role, User
 from grannar.training.facts import registration_hours
@@ -165,9 +166,12 @@ def attestation_statement(entry: dict) -> str:
     activities = ", ".join(
         f"{a['session'].course.title} ({a['date']:%Y-%m-%d})" for a in entry["activities"]
     )
-    return _(
+    return ngettext(
         "I attest that during the period %(first)s – %(last)s I took part in %(activities)s "
-        "amounting to %(hours)s hours."
+        "amounting to %(hours)s hour.",
+        "I attest that during the period %(first)s – %(last)s I took part in %(activities)s "
+        "amounting to %(hours)s hours.",
+        plural_count(entry["hours"]),
     ) % {
         "first": f"{month:%Y-%m-%d}",
         "last": f"{last:%Y-%m-%d}",

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from grannar.core.audit import log_action
 from grannar.people.models import Person, Role, User
@@ -209,7 +210,11 @@ def session_change_capacity(*, session: Session, capacity: int, by: User) -> Ses
         current = Session.objects.select_for_update().get(pk=session.pk)
         if capacity < current.seats_taken + current.reserved_free:
             raise ValidationError(
-                _("%(taken)s seats are taken or reserved; the capacity cannot be lower.")
+                ngettext(
+                    "%(taken)s seat is taken or reserved; the capacity cannot be lower.",
+                    "%(taken)s seats are taken or reserved; the capacity cannot be lower.",
+                    current.seats_taken + current.reserved_free,
+                )
                 % {"taken": current.seats_taken + current.reserved_free},
                 code="capacity_too_low",
             )

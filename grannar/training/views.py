@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_scopes import scopes_disabled
 
@@ -152,8 +153,21 @@ def register_staff_view(request, pk: int):
         seated = sum(r.status == Registration.Status.CONFIRMED for r in done)
         messages.success(
             request,
-            _("%(seated)s registered with a seat, %(waiting)s on the waiting list.")
-            % {"seated": seated, "waiting": len(done) - seated},
+            _("%(seated)s, %(waiting)s.")
+            % {
+                "seated": ngettext(
+                    "%(count)s person registered with a seat",
+                    "%(count)s people registered with a seat",
+                    seated,
+                )
+                % {"count": seated},
+                "waiting": ngettext(
+                    "%(count)s person on the waiting list",
+                    "%(count)s people on the waiting list",
+                    len(done) - seated,
+                )
+                % {"count": len(done) - seated},
+            },
         )
         for problem in refused:
             messages.error(request, problem)
@@ -441,7 +455,11 @@ def session_cancel_view(request, pk: int):
         count = session_cancel(session=session, by=request.user)
         messages.success(
             request,
-            _("The session is cancelled; %(count)s registered people are told by e-mail.")
+            ngettext(
+                "The session is cancelled; %(count)s registered person is told by e-mail.",
+                "The session is cancelled; %(count)s registered people are told by e-mail.",
+                count,
+            )
             % {"count": count},
         )
     else:

@@ -1,5 +1,7 @@
 """The survey pages: answering by link, building and opening a survey, inviting."""
 
+import re
+
 from django.core import mail
 
 from grannar.evaluation.models import Invitation, Question, Response, Survey
@@ -133,3 +135,45 @@ def test_evaluator_sees_the_list_but_cannot_build(world, no_scope, client):
     assert "Utvärdering av tillfället" in html
     assert "Skapa från mallen" not in html
     assert client.post(f"/evaluation/new/{world['programme'].code}/", {}).status_code == 403
+
+
+def survey_list_queries(client) -> tuple[int, str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/evaluation/")
+    assert response.status_code == 200
+    return len(captured), response.content.decode()
+
+
+def test_survey_list_counts_in_a_fixed_number_of_queries_and_shows_course_and_date(
+    world, no_scope, staff, client, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.factories import make_session
+
+    sign_in(client, world["users"]["evaluator"])
+    first = open_survey(world, "reaction", "anonymous")
+    invite(first, staff[:3], world, django_capture_on_commit_callbacks)
+    baseline, _ = survey_list_queries(client)
+    course = make_session(programme=world["programme"]).course
+    closes = timezone.make_aware(dt.datetime(2031, 5, 17, 23, 59))
+    for _ in range(4):
+        survey = open_survey(world, "reaction", "anonymous", course=course, closes=closes)
+        tokens = invite(survey, staff[:3], world, django_capture_on_commit_callbacks)
+    for token in tokens[:2]:
+        client.post(f"/s/{token}/", {"relevant": "4", "clear": "5", "format": "good"})
+    count, html = survey_list_queries(client)
+    assert count == baseline
+    # Three invited and two answers: counted apart, never multiplied by each other.
+    rows = [row for row in re.findall(r"<tr>.*?</tr>", html, re.S) if course.title in row]
+    assert len(rows) == 4
+    row = rows[-1]
+    assert "<td>3</td>" in row
+    assert "<td>2 · " in row
+    assert '<time datetime="2031-05-17">2031-05-17</time>' in html
+    assert "Hela programmet" in html

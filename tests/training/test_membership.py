@@ -80,7 +80,7 @@ def test_staff_registration_refuses_only_the_leavers_staff(client, world):
     people = [world["own_person"].pk, world["other_person"].pk]
     response = client.post(url, {"people": people}, follow=True)
     html = response.content.decode()
-    assert "1 anmälda med plats, 0 på reservlistan." in html
+    assert "1 person anmäld med plats, 0 personer på reservlistan." in html
     assert f"{world['other_person'].full_name}: Partille lämnade Nya GRannar den" in html
     with scopes_disabled():
         registered = set(Registration.objects.filter(session=session).values_list("person_id"))
@@ -95,6 +95,6 @@ def test_a_coordinator_of_the_leaver_is_refused_too(client, world):
     sign_in(client, world["users"]["coordinator"])
     url = reverse("training:register_staff", args=[session.pk])
     response = client.post(url, {"people": [extra.pk]}, follow=True)
-    assert "0 anmälda med plats, 0 på reservlistan." in response.content.decode()
+    assert "0 personer anmälda med plats, 0 personer på reservlistan." in response.content.decode()
     assert "kan inte anmäla sig till tillfällen efter det datumet" in response.content.decode()
     assert count(session) == 0

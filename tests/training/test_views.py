@@ -99,7 +99,7 @@ def test_coordinator_registers_own_staff_only(client, world):
     assert world["own_person"].pk in offered
     assert world["other_person"].pk not in offered
     response = client.post(url, {"people": [world["own_person"].pk, extra.pk]}, follow=True)
-    assert "1 anmälda med plats, 1 på reservlistan." in response.content.decode()
+    assert "1 person anmäld med plats, 1 person på reservlistan." in response.content.decode()
     refused = client.post(url, {"people": [world["other_person"].pk]})
     assert refused.status_code == 200
     assert "people" in refused.context["form"].errors

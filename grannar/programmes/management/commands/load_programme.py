@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from grannar.core.management.base import AdminCommand
 from grannar.programmes.loader import ProgrammeFileError
@@ -26,15 +27,21 @@ class Command(AdminCommand):
         if result.changed:
             self.stdout.write(
                 self.style.SUCCESS(
-                    _(
-                        "Loaded %(code)s: %(created)s created, %(updated)s updated, "
-                        "%(unchanged)s unchanged."
-                    )
+                    _("Loaded %(code)s: %(created)s, %(updated)s, %(unchanged)s.")
                     % {
                         "code": result.programme.code,
-                        "created": changes["created"],
-                        "updated": changes["updated"],
-                        "unchanged": changes["unchanged"],
+                        "created": ngettext(
+                            "%(count)s created", "%(count)s created", changes["created"]
+                        )
+                        % {"count": changes["created"]},
+                        "updated": ngettext(
+                            "%(count)s updated", "%(count)s updated", changes["updated"]
+                        )
+                        % {"count": changes["updated"]},
+                        "unchanged": ngettext(
+                            "%(count)s unchanged", "%(count)s unchanged", changes["unchanged"]
+                        )
+                        % {"count": changes["unchanged"]},
                     }
                 )
             )

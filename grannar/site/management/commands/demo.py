@@ -1,4 +1,4 @@
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from grannar.core.management.base import AdminCommand
 from grannar.demo import SCALES, demo_load
@@ -17,7 +17,11 @@ class Command(AdminCommand):
         result = demo_load(scale=scale)
         self.stdout.write(
             self.style.SUCCESS(
-                _("Demo (%(scale)s) for %(code)s: %(people)s people added.")
+                ngettext(
+                    "Demo (%(scale)s) for %(code)s: %(people)s person added.",
+                    "Demo (%(scale)s) for %(code)s: %(people)s people added.",
+                    result.people_created,
+                )
                 % {"scale": scale, "code": result.programme.code, "people": result.people_created}
             )
         )
