@@ -60,3 +60,13 @@ def left_memberships(programme: Programme) -> list[Membership]:
         .select_related("municipality")
         .order_by("municipality__name")
     )
+
+
+def members_on(programme: Programme, day: dt.date) -> QuerySet:
+    """Ids of the municipalities taking part in the programme on `day`: participating, and not
+    left by then (a municipality that left early without a date has left)."""
+    return (
+        programme.memberships.filter(participates=True)
+        .filter(Q(left__isnull=True, left_early=False) | Q(left__gte=day))
+        .values("municipality_id")
+    )
