@@ -63,10 +63,11 @@ def left_memberships(programme: Programme) -> list[Membership]:
 
 
 def members_on(programme: Programme, day: dt.date) -> QuerySet:
-    """Ids of the municipalities taking part in the programme on `day`: participating, and not
-    left by then (a municipality that left early without a date has left)."""
+    """Ids of the municipalities taking part in the programme on `day`: participating, joined
+    by then and not left (a municipality that left early without a date has left)."""
     return (
         programme.memberships.filter(participates=True)
+        .filter(Q(joined__isnull=True) | Q(joined__lte=day))
         .filter(Q(left__isnull=True, left_early=False) | Q(left__gte=day))
         .values("municipality_id")
     )

@@ -341,23 +341,22 @@ def _plans(scope: Scope, result: CollaborationFigures) -> None:
         .distinct()
         .order_by()
     )
-    planned = set(
-        CompetencePlan.objects.filter(
-            Q(adopted_on__isnull=True) | Q(adopted_on__lte=scope.report_date),
-            programme=scope.programme,
-            status__in=[CompetencePlan.Status.ADOPTED, CompetencePlan.Status.FOLLOWED_UP],
-        )
-        .values_list("workplace_id", flat=True)
-        .distinct()
-        .order_by()
+    plans = CompetencePlan.objects.filter(
+        Q(adopted_on__isnull=True) | Q(adopted_on__lte=scope.report_date),
+        programme=scope.programme,
+        status__in=[CompetencePlan.Status.ADOPTED, CompetencePlan.Status.FOLLOWED_UP],
     )
+    if scope.municipality_id is not None:
+        plans = plans.filter(workplace__municipality_id=scope.municipality_id)
+    planned = set(plans.values_list("workplace_id", flat=True).distinct().order_by())
     result.workplaces_with_participants = len(workplaces)
     result.workplaces_with_plan = len(workplaces & planned)
 
 
 def _handover(scope: Scope, result: CollaborationFigures) -> None:
     """Courses handed over by the report date, and how often they ran afterwards: sessions not
-    cancelled that started after the handover day, in the period."""
+    cancelled that started after the handover day, in the period. Courses belong to the
+    programme, not to a municipality, so these are the programme's in every scope."""
     ran_after = (
         Q(
             GreaterThan(

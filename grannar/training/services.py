@@ -397,7 +397,11 @@ def course_hand_over(
     that start later stay bookable but count in no programme figure."""
     organiser = receiving_organiser.strip()
     with transaction.atomic():
-        current = Course.objects.select_for_update().select_related("programme").get(pk=course.pk)
+        current = (
+            Course.objects.select_for_update(of=("self",))
+            .select_related("programme")
+            .get(pk=course.pk)
+        )
         if current.programme is None:
             raise HandoverError(
                 _("The course is in the regular catalogue already and cannot be handed over.")

@@ -234,6 +234,7 @@ def test_one_municipality(landscape):
     assert result.support_resource_outcomes == {"studies": 1}
     assert (result.workplaces_with_plan, result.workplaces_with_participants) == (1, 2)
     assert result.mixed_sector_sessions == 0  # Partille's participants alone span one sector
+    assert (result.handed_over_courses, result.sessions_after_handover) == (1, 2)
 
 
 def test_json_summary_carries_the_collaboration_object_as_of_today(landscape, capsysbinary):
@@ -264,6 +265,13 @@ def test_a_municipality_counts_until_its_leaving_day(landscape):
     assert on_report_day(landscape).pilot_workshops == 2
     later = collaboration_figures(Scope(programme=landscape["programme"], end=dt.date(2026, 1, 1)))
     assert (later.pilot_workshops, later.routines.get("retired")) == (1, 1)
+
+
+def test_a_municipality_counts_from_the_day_it_joined(landscape):
+    Membership.objects.filter(municipality=landscape["other"]).update(joined=dt.date(2025, 7, 1))
+    assert on_report_day(landscape).pilot_workshops == 1
+    later = collaboration_figures(Scope(programme=landscape["programme"], end=dt.date(2025, 7, 1)))
+    assert later.pilot_workshops == 2
 
 
 def test_the_left_municipality_counts_again_when_it_takes_part(landscape):
@@ -364,6 +372,7 @@ def test_a_fixed_number_of_queries_whatever_the_data(landscape):
         return len(captured)
 
     few = count()
+    assert few == 10
     more_data(landscape, 6)
     assert count() == few
     assert on_report_day(landscape).support_resource_hours == 3 + 6
