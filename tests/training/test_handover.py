@@ -8,8 +8,10 @@ from django.utils import translation
 
 from grannar.core.models import AuditEvent
 from grannar.training.models import Course
+from grannar.training.selectors import attestable_months
 from grannar.training.services import HandoverError, course_hand_over, registration_create
 from tests.factories import make_session, sign_in
+from tests.reporting.builders import attend, held
 
 pytestmark = pytest.mark.django_db
 ON = dt.date(2019, 6, 30)
@@ -129,3 +131,21 @@ def test_only_admins_hand_over(client, course, world, role):
     response = client.post(url, {"on": "2019-06-30", "receiving_organiser": "R"})
     assert response.status_code == 403
     assert Course.objects.get(pk=course.pk).handed_over_on is None
+
+
+def test_monthly_attestations_leave_out_sessions_after_the_handover(world, no_scope):
+    on_the_day = held(world["programme"], on=ON, credited="3")
+    course = on_the_day.course
+    later = held(world["programme"], on=dt.date(2019, 7, 1), credited="3")
+    later.course = course
+    later.save()
+    person = world["own_person"]
+    attend(person, on_the_day)
+    attend(person, later)
+    before = [
+        (entry["month"].month, entry["hours"]) for entry in attestable_months(person_id=person.pk)
+    ]
+    assert before == [(7, 3), (6, 3)]
+    course_hand_over(course=course, on=ON, receiving_organiser="Regionen", by=None)
+    months = attestable_months(person_id=person.pk)
+    assert [(entry["month"].month, entry["hours"]) for entry in months] == [(6, 3)]
