@@ -200,6 +200,10 @@ TABLE: dict[str, Case] = {
     "training:course_edit": Case(
         lambda w, t: reverse("training:course_edit", args=[training_session(w).course_id]), ADMINS
     ),
+    "training:course_handover": Case(
+        lambda w, t: reverse("training:course_handover", args=[training_session(w).course_id]),
+        everyone(403, anonymous=302, admin=405),
+    ),
     "training:session_create": Case(lambda w, t: reverse("training:session_create"), ADMINS),
     "training:session_edit": Case(session_url("training:session_edit"), ADMINS),
     "training:reserve": Case(

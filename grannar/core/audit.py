@@ -112,6 +112,7 @@ ACTION_DESCRIPTIONS = {
     "reporting.esf_cofinancing.exported": _("ESF co-financing export made"),
     "reporting.esf.made": _("ESF export made from the command line"),
     "training.attendance.undone": _("Attendance mark undone"),
+    "training.course.handed_over": _("Course handed over to the regular catalogue"),
     "training.attestation.exported": _("Attestation list exported"),
     "training.calendar_feed.created": _("Calendar feed created"),
     "training.calendar_feed.revoked": _("Calendar feed revoked"),

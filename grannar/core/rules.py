@@ -14,6 +14,9 @@ from django.db.models.functions import Coalesce
 UNKNOWN = "okand"
 AGE_BANDS = ("<25", "25-54", ">54", UNKNOWN)
 GENDERS = ("kvinna", "man", "annat", UNKNOWN)
+# A pilot workshop's group, or a session's participants, span "all sectors" from this many on
+# (in Nya GRannar: school, social services and housing).
+FULL_COVERAGE_SECTORS = 3
 
 
 def whole_hours(attended: Decimal | None, credited: Decimal) -> int:
@@ -63,8 +66,8 @@ class WholeHours(Func):
     output_field = IntegerField()
     template = "CAST(FLOOR(%(expressions)s) AS INTEGER)"
 
-    def __init__(self, attended, credited, **extra):
-        super().__init__(Coalesce(attended, credited), **extra)
+    def __init__(self, attended, credited=None, **extra):
+        super().__init__(attended if credited is None else Coalesce(attended, credited), **extra)
 
     def as_sqlite(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS INTEGER)")

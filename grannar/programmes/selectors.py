@@ -60,3 +60,14 @@ def left_memberships(programme: Programme) -> list[Membership]:
         .select_related("municipality")
         .order_by("municipality__name")
     )
+
+
+def members_on(programme: Programme, day: dt.date) -> QuerySet:
+    """Ids of the municipalities taking part in the programme on `day`: participating, joined
+    by then and not left (a municipality that left early without a date has left)."""
+    return (
+        programme.memberships.filter(participates=True)
+        .filter(Q(joined__isnull=True) | Q(joined__lte=day))
+        .filter(Q(left__isnull=True, left_early=False) | Q(left__gte=day))
+        .values("municipality_id")
+    )

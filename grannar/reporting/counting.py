@@ -1,20 +1,30 @@
-"""The programme's figures by the counting rules of DESIGN.md; every output uses `figures()`.
+"""The programme's figures by the counting rules of DESIGN.md; every output uses `figures()`
+and `collaboration_figures()`.
 
 The rules themselves are pure functions in `grannar.core.rules`; the per-person facts they are
 applied to come from `grannar.training.facts` in one query. `figures()` counts them in Python,
-plus two small GROUP BY queries, so the number of queries is fixed whatever the programme's size.
+plus two small GROUP BY queries, so the number of queries is fixed whatever the programme's size;
+so does `collaboration_figures()`.
 """
 
+import dataclasses
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncDate
+from django.db.models.lookups import GreaterThan
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from grannar.core.rules import AGE_BANDS, GENDERS, cofinancing
+from grannar.collaboration.models import CompetencePlan, Engagement, Outcome, PilotWorkshop, Routine
+from grannar.core.rules import AGE_BANDS, FULL_COVERAGE_SECTORS, GENDERS, WholeHours, cofinancing
 from grannar.programmes.models import Programme
+from grannar.programmes.selectors import members_on
 from grannar.training.facts import Scope, attended_registrations, person_facts
+from grannar.training.models import Course, Session
 
 
 def hourly_rates(programme: Programme) -> dict[int, Decimal]:
@@ -136,3 +146,232 @@ def figures(scope: Scope) -> Figures:
             )
         )
     return result
+
+
+@dataclass
+class CollaborationFigures:
+    """Pilot workshops, routines, support resources, competence plans and the catalogue
+    handover of one scope, as of its report date (DESIGN.md, "Collaboration and lasting
+    change")."""
+
+    pilot_workshops: int = 0
+    full_sector_coverage: int = 0
+    routines: dict[str, int] = field(default_factory=dict)
+    follow_ups_due: int = 0
+    routines_in_use_at_follow_up: int = 0
+    support_resources_engaged: int = 0
+    support_resource_hours: int = 0
+    support_resource_outcomes: dict[str, int] = field(default_factory=dict)
+    workplaces_with_participants: int = 0
+    workplaces_with_plan: int = 0  # of those with participants
+    handed_over_courses: int = 0
+    sessions_after_handover: int = 0
+    mixed_sector_sessions: int = 0
+
+    @property
+    def plan_coverage(self) -> float:
+        """Workplaces with an adopted or followed-up plan ÷ workplaces with a participant."""
+        if not self.workplaces_with_participants:
+            return 0.0
+        return round(self.workplaces_with_plan / self.workplaces_with_participants, 3)
+
+    def as_summary(self) -> dict:
+        """The `collaboration` object of the JSON summary (DESIGN.md)."""
+        return {
+            "pilot_workshops": self.pilot_workshops,
+            "full_sector_coverage": self.full_sector_coverage,
+            "routines": self.routines,
+            "follow_ups_due": self.follow_ups_due,
+            "routines_in_use_at_follow_up": self.routines_in_use_at_follow_up,
+            "support_resources_engaged": self.support_resources_engaged,
+            "support_resource_hours": self.support_resource_hours,
+            "support_resource_outcomes": self.support_resource_outcomes,
+            "plan_coverage": self.plan_coverage,
+            "handed_over_courses": self.handed_over_courses,
+            "sessions_after_handover": self.sessions_after_handover,
+            "mixed_sector_sessions": self.mixed_sector_sessions,
+        }
+
+
+# A routine's steps after the draft, latest first, with the field holding the day it was taken.
+_ROUTINE_STEPS = (
+    (Routine.Status.RETIRED, "retired_on"),
+    (Routine.Status.FOLLOWED_UP, "followed_up_on"),
+    (Routine.Status.ADOPTED, "adopted_on"),
+    (Routine.Status.TESTING, "testing_from"),
+)
+_OUTCOME_MOMENTS = [moment for moment, _label in Outcome.Moment.choices]
+
+
+def routine_status_on(routine: dict, day: dt.date) -> str | None:
+    """A routine's status on `day` from the days its steps were taken; None if it was not yet
+    written (neither created nor any step taken by then). The current status counts from its
+    day, or always where no day is recorded."""
+    steps = {status: routine[date_field] for status, date_field in _ROUTINE_STEPS}
+    started = min([timezone.localtime(routine["created"]).date(), *filter(None, steps.values())])
+    if started > day:
+        return None
+    current = routine["status"]
+    order = [status for status, _field in _ROUTINE_STEPS]
+    for status in order[order.index(current) :] if current in order else []:
+        taken = steps[status]
+        if (taken is None and status == current) or (taken is not None and taken <= day):
+            return status
+    return Routine.Status.DRAFT
+
+
+def collaboration_figures(scope: Scope) -> CollaborationFigures:
+    """The collaboration figures of a scope by the counting rules, as of its report date (the
+    period's end, or today); events (engagements, sessions) count within the period up to that
+    day. Ten queries whatever the data size."""
+    day = scope.report_date
+    dated = dataclasses.replace(scope, end=day)
+    result = CollaborationFigures()
+    with scopes_disabled():
+        _workshops_and_routines(dated, result)
+        _support_resources(dated, result)
+        _plans(dated, result)
+        _handover(dated, result)
+        result.mixed_sector_sessions = (
+            attended_registrations(dated)
+            .filter(dated.period_q(), person__support_resource=False)
+            .values("session_id")
+            .annotate(sectors=Count("person__staff_category__sector_id", distinct=True))
+            .filter(sectors__gte=FULL_COVERAGE_SECTORS)
+            .order_by()
+            .count()
+        )
+    return result
+
+
+def _workshops_and_routines(scope: Scope, result: CollaborationFigures) -> None:
+    """Workshops of the municipalities taking part on the report date (whenever recorded),
+    their sector coverage, and their routines by status on that day."""
+    day = scope.report_date
+    workshops = PilotWorkshop.objects.filter(
+        programme=scope.programme, municipality_id__in=members_on(scope.programme, day)
+    )
+    if scope.municipality_id is not None:
+        workshops = workshops.filter(municipality_id=scope.municipality_id)
+    sectors = list(
+        workshops.annotate(sectors=Count("members__sector", distinct=True))
+        .order_by()
+        .values_list("sectors", flat=True)
+    )
+    result.pilot_workshops = len(sectors)
+    result.full_sector_coverage = sum(1 for n in sectors if n >= FULL_COVERAGE_SECTORS)
+
+    statuses: Counter = Counter()
+    routines = Routine.objects.filter(workshop__in=workshops.values("pk")).values(
+        "status",
+        "created",
+        "testing_from",
+        "adopted_on",
+        "followed_up_on",
+        "retired_on",
+        "follow_up_due",
+        "in_use",
+    )
+    for routine in routines:
+        status = routine_status_on(routine, day)
+        if status is None:
+            continue
+        statuses[status] += 1
+        due = routine["follow_up_due"]
+        if status == Routine.Status.ADOPTED and due is not None and due < day:
+            result.follow_ups_due += 1
+        if status == Routine.Status.FOLLOWED_UP and routine["in_use"] == Routine.InUse.YES:
+            result.routines_in_use_at_follow_up += 1
+    result.routines = _ordered(statuses, Routine.Status.values)
+
+
+def _support_resources(scope: Scope, result: CollaborationFigures) -> None:
+    """Support resources with an engagement or an attended registration, the whole hours of
+    their engagements and their latest outcomes."""
+    day = scope.report_date
+    at_session = (
+        Q(session__course__programme=scope.programme)
+        & scope.period_q()
+        & scope.counted_q(person="person", session="session")
+    )
+    at_meeting = Q(meeting__workshop__programme=scope.programme, meeting__date__lte=day)
+    if scope.start is not None:
+        at_meeting &= Q(meeting__date__gte=scope.start)
+    for municipality_id, left in scope.leaving_dates.items():
+        at_meeting &= ~Q(person__municipality_id=municipality_id, meeting__date__gt=left)
+    engagements = Engagement.objects.filter(at_session | at_meeting, person__support_resource=True)
+    registrations = attended_registrations(scope).filter(
+        scope.period_q(), person__support_resource=True
+    )
+    outcomes = Outcome.objects.filter(programme=scope.programme, recorded_on__lte=day)
+    if scope.municipality_id is not None:
+        engagements = engagements.filter(person__municipality_id=scope.municipality_id)
+        outcomes = outcomes.filter(person__municipality_id=scope.municipality_id)
+
+    hours = dict(
+        engagements.values("person_id")
+        .annotate(hours=Sum(WholeHours(F("hours"))))
+        .order_by()
+        .values_list("person_id", "hours")
+    )
+    attended = set(registrations.values_list("person_id", flat=True).distinct().order_by())
+    result.support_resources_engaged = len(attended | set(hours))
+    result.support_resource_hours = sum(hours.values())
+
+    latest: dict[int, tuple] = {}
+    for person_id, moment, outcome, recorded_on in outcomes.values_list(
+        "person_id", "moment", "result", "recorded_on"
+    ):
+        # The latest moment wins: the follow-up comes after the programme's end.
+        key = (_OUTCOME_MOMENTS.index(moment), recorded_on)
+        if person_id not in latest or key > latest[person_id][0]:
+            latest[person_id] = (key, outcome)
+    result.support_resource_outcomes = _ordered(
+        Counter(outcome for _key, outcome in latest.values()), Outcome.Result.values
+    )
+
+
+def _plans(scope: Scope, result: CollaborationFigures) -> None:
+    """Workplaces with a participant in the period, and how many of them have a plan adopted by
+    the report date."""
+    workplaces = set(
+        attended_registrations(scope)
+        .filter(scope.period_q(), person__support_resource=False, person__workplace__isnull=False)
+        .values_list("person__workplace_id", flat=True)
+        .distinct()
+        .order_by()
+    )
+    plans = CompetencePlan.objects.filter(
+        Q(adopted_on__isnull=True) | Q(adopted_on__lte=scope.report_date),
+        programme=scope.programme,
+        status__in=[CompetencePlan.Status.ADOPTED, CompetencePlan.Status.FOLLOWED_UP],
+    )
+    if scope.municipality_id is not None:
+        plans = plans.filter(workplace__municipality_id=scope.municipality_id)
+    planned = set(plans.values_list("workplace_id", flat=True).distinct().order_by())
+    result.workplaces_with_participants = len(workplaces)
+    result.workplaces_with_plan = len(workplaces & planned)
+
+
+def _handover(scope: Scope, result: CollaborationFigures) -> None:
+    """Courses handed over by the report date, and how often they ran afterwards: sessions not
+    cancelled that started after the handover day, in the period. Courses belong to the
+    programme, not to a municipality, so these are the programme's in every scope."""
+    ran_after = (
+        Q(
+            GreaterThan(
+                TruncDate("sessions__starts", tzinfo=timezone.get_current_timezone()),
+                F("handed_over_on"),
+            )
+        )
+        & scope.period_q("sessions__starts")
+        & ~Q(sessions__status=Session.Status.CANCELLED)
+    )
+    counts = Course.objects.filter(
+        programme=scope.programme, handed_over_on__lte=scope.report_date
+    ).aggregate(
+        courses=Count("id", distinct=True),
+        sessions=Count("sessions", filter=ran_after, distinct=True),
+    )
+    result.handed_over_courses = counts["courses"]
+    result.sessions_after_handover = counts["sessions"]

@@ -15,7 +15,7 @@ from grannar.core.spreadsheets import INTEGER, MONEY, PERCENT, Column, Spreadshe
 from grannar.core.suppression import PRIMARY, SECONDARY, THRESHOLD, suppress
 from grannar.programmes.models import Programme
 from grannar.programmes.selectors import left_memberships
-from grannar.reporting.counting import Figures, figures, sek
+from grannar.reporting.counting import Figures, collaboration_figures, figures, sek
 from grannar.reporting.documents import Document
 from grannar.reporting.selectors import Labels, Targets, labels_for, sessions_held, targets_for
 from grannar.training.facts import Scope
@@ -281,7 +281,10 @@ def _percent(ratio: float) -> str:
 
 def summary_json(programme: Programme) -> str:
     """DESIGN.md's JSON summary (unsuppressed, for programme admins)."""
-    return json.dumps(figures(Scope(programme=programme)).as_summary(), ensure_ascii=False)
+    scope = Scope(programme=programme)
+    summary = figures(scope).as_summary()
+    summary["collaboration"] = collaboration_figures(scope).as_summary()
+    return json.dumps(summary, ensure_ascii=False)
 
 
 def summary_document(programme: Programme) -> Document:

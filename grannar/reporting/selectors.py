@@ -71,7 +71,7 @@ def sessions_held(scope: Scope) -> QuerySet:
     with scopes_disabled():
         return (
             Session.objects.filter(course__programme=scope.programme)
-            .filter(scope.period_q("starts"))
+            .filter(scope.period_q("starts"), scope.programme_q("course", "starts"))
             .annotate(attended=Count("registrations", filter=attended))
             .filter(attended__gt=0)
             .select_related("course", "host_municipality")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.db.models import F, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -59,6 +61,28 @@ class Scope:
             )
         return q
 
+    @staticmethod
+    def programme_q(course: str = "session__course", starts: str = "session__starts") -> Q:
+        """Sessions that belong to the programme: not those of a course handed over to the
+        regular catalogue that start after the day of the handover."""
+        return Q(**{f"{course}__handed_over_on__isnull": True}) | Q(
+            LessThanOrEqual(
+                TruncDate(starts, tzinfo=timezone.get_current_timezone()),
+                F(f"{course}__handed_over_on"),
+            )
+        )
+
+    def counted_q(self, person: str = "person", session: str = "session") -> Q:
+        """Registrations that count in the programme's figures: made while the person's
+        municipality was a member, at a session that belongs to the programme."""
+        starts = f"{session}__starts"
+        return self.member_q(person, starts) & self.programme_q(f"{session}__course", starts)
+
+    @cached_property
+    def report_date(self) -> dt.date:
+        """The day the figures describe: the period's end, or today."""
+        return self.end if self.end is not None else timezone.localdate()
+
 
 def _local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time()))
@@ -68,9 +92,10 @@ def attended_registrations(scope: Scope) -> QuerySet:
     """Every attended registration in the programme (support resources included), for the
     scope's municipality but for the whole programme period: a person's age band and entry date
     come from their first attended session, whatever the period shown. Sessions after the
-    person's municipality left the programme do not count."""
+    person's municipality left the programme, and sessions of a course after its handover to
+    the regular catalogue, do not count."""
     rows = Registration.objects.filter(
-        scope.member_q(),
+        scope.counted_q(),
         session__course__programme=scope.programme,
         status=Registration.Status.ATTENDED,
     )

@@ -382,6 +382,15 @@ class SessionCancelForm(forms.Form):
     )
 
 
+class CourseHandoverForm(forms.Form):
+    on = forms.DateField(
+        label=_("Handed over on"),
+        help_text=_("Sessions that start after this day count in no programme figure."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    receiving_organiser = forms.CharField(label=_("Receiving organiser"), max_length=200)
+
+
 class ImportUploadForm(forms.Form):
     MAX_BYTES = 10 * 1024 * 1024
 

@@ -126,7 +126,8 @@ def checkin_sessions(*, code: str, now: dt.datetime | None = None) -> QuerySet:
 
 
 def attestable_months(*, person_id: int, now: dt.datetime | None = None) -> list[dict]:
-    """Per programme and month: the attended activities, their whole hours, and any attestation."""
+    """Per programme and month: the attended activities, their whole hours, and any attestation.
+    A course's sessions after its handover to the regular catalogue are not the programme's."""
     now = now or timezone.now()
     attended = (
         Registration.objects.with_scopes_disabled()
@@ -138,9 +139,10 @@ def attestable_months(*, person_id: int, now: dt.datetime | None = None) -> list
     for registration in attended:
         session = registration.session
         programme = session.course.programme
-        if programme is None:
-            continue
         local = timezone.localtime(session.starts)
+        handed_over = session.course.handed_over_on
+        if programme is None or (handed_over is not None and local.date() > handed_over):
+            continue
         month = local.date().replace(day=1)
         entry = months.setdefault(
             (programme.pk, month),

@@ -17,6 +17,7 @@ from grannar.programmes.selectors import leaving_dates
 from grannar.training import notifications, seats, waitlist
 from grannar.training.models import (
     Attendance,
+    Course,
     MonthlyAttestation,
     Registration,
     SeatReservation,
@@ -459,6 +460,52 @@ def course_save(*, form, by: User):
             data={"fields": sorted(form.changed_data)},
         )
     return course
+
+
+class HandoverError(ValidationError):
+    """A handover to the regular catalogue that the rules do not allow; the message says why."""
+
+
+def course_hand_over(
+    *, course: Course, on: dt.date, receiving_organiser: str, by: User | None
+) -> Course:
+    """Hand a programme course over to the regular catalogue from the day `on`: its sessions
+    that start later stay bookable but count in no programme figure."""
+    organiser = receiving_organiser.strip()
+    with transaction.atomic():
+        current = (
+            Course.objects.select_for_update(of=("self",))
+            .select_related("programme")
+            .get(pk=course.pk)
+        )
+        if current.programme is None:
+            raise HandoverError(
+                _("The course is in the regular catalogue already and cannot be handed over.")
+            )
+        if current.handed_over_on is not None:
+            raise HandoverError(
+                _("The course was handed over on %(date)s already.")
+                % {"date": current.handed_over_on.isoformat()}
+            )
+        if on < current.programme.starts:
+            raise HandoverError(
+                _("Handover date: %(date)s is before the programme starts (%(starts)s).")
+                % {"date": on.isoformat(), "starts": current.programme.starts.isoformat()}
+            )
+        if not organiser:
+            raise HandoverError(_("Receiving organiser: say who takes the course over."))
+        if len(organiser) > 200:
+            raise HandoverError(_("Receiving organiser: at most 200 characters."))
+        current.handed_over_on = on
+        current.receiving_organiser = organiser
+        current.save(update_fields=["handed_over_on", "receiving_organiser"])
+        log_action(
+            action="training.course.handed_over",
+            actor=by,
+            target=current,
+            data={"on": on.isoformat()},
+        )
+    return current
 
 
 def session_save(*, form, by: User) -> Session:

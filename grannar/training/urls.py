@@ -44,6 +44,7 @@ urlpatterns = [
     path("courses/", views.course_list_view, name="course_list"),
     path("courses/new/", views.course_edit_view, name="course_create"),
     path("courses/<int:pk>/", views.course_edit_view, name="course_edit"),
+    path("courses/<int:pk>/hand-over/", views.course_handover_view, name="course_handover"),
     path("sessions/new/", views.session_edit_view, name="session_create"),
     path("sessions/<int:pk>/edit/", views.session_edit_view, name="session_edit"),
     path("sessions/<int:pk>/reserve/", views.reservation_view, name="reserve"),

@@ -37,6 +37,7 @@ from grannar.training.forms import (
     CatalogueFilterForm,
     CheckinForm,
     CourseForm,
+    CourseHandoverForm,
     ReservationForm,
     SessionCancelForm,
     SessionForm,
@@ -49,6 +50,7 @@ from grannar.training.services import (
     attendance_undo,
     attestation_create,
     checkin,
+    course_hand_over,
     course_save,
     registration_cancel,
     registration_create,
@@ -398,9 +400,35 @@ def course_edit_view(request, pk: int | None = None):
         messages.success(request, _("The course has been saved."))
         return redirect("training:course_edit", pk=course.pk)
     sessions = course.sessions.order_by("starts") if course else []
-    return render(
-        request, "training/course_form.html", {"form": form, "course": course, "sessions": sessions}
-    )
+    context = {"form": form, "course": course, "sessions": sessions}
+    if course is not None and course.programme_id and course.handed_over_on is None:
+        context["handover_form"] = CourseHandoverForm()
+    return render(request, "training/course_form.html", context)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def course_handover_view(request, pk: int):
+    course = get_object_or_404(Course, pk=pk)
+    form = CourseHandoverForm(request.POST)
+    if form.is_valid():
+        try:
+            course_hand_over(
+                course=course,
+                on=form.cleaned_data["on"],
+                receiving_organiser=form.cleaned_data["receiving_organiser"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(
+                request, _("The course has been handed over to the regular catalogue.")
+            )
+    else:
+        for name, errors in form.errors.items():
+            messages.error(request, f"{form.fields[name].label}: {errors[0]}")
+    return redirect("training:course_edit", pk=course.pk)
 
 
 @role_required(Role.ADMIN)
