@@ -122,6 +122,35 @@ def person_url(name: str) -> Callable[[dict, str], str]:
     return lambda world, target: reverse(name, args=[world[f"{target}_person"].pk])
 
 
+def collaboration_url(name: str, kind: str = "workshop") -> Callable[[dict, str], str]:
+    """A URL about the `target` municipality's pilot workshop, its first member or its first
+    routine (made where the data has none)."""
+
+    def url(world, target):
+        from django_scopes import scopes_disabled
+
+        from grannar.collaboration.models import PilotWorkshop
+        from tests.collaboration.helpers import make_routine, make_workshop
+
+        with scopes_disabled():
+            municipality = world[f"{target}_person"].municipality
+            workshop = PilotWorkshop.objects.filter(
+                programme=world["programme"], municipality=municipality
+            ).first() or make_workshop(world, municipality=municipality)
+            objects = {
+                "workshop": workshop,
+                "member": workshop.members.first(),
+                "routine": workshop.routines.first() or make_routine(workshop),
+            }
+        args = [objects[kind].pk] + (["testing"] if name == "collaboration:routine_step" else [])
+        return reverse(name, args=args)
+
+    return url
+
+
+MANAGER_OWN = {"other": {"coordinator": 404}}
+MANAGER_POST = everyone(403, anonymous=302, admin=405, coordinator=405)
+
 TABLE: dict[str, Case] = {
     "healthz": Case(lambda w, t: reverse("healthz"), everyone(200)),
     "login": Case(lambda w, t: reverse("login"), everyone(302, anonymous=200)),
@@ -223,6 +252,37 @@ TABLE: dict[str, Case] = {
     "people:list": Case(lambda w, t: reverse("people:list"), MANAGERS),
     "people:create": Case(lambda w, t: reverse("people:create"), MANAGERS),
     "people:detail": Case(person_url("people:detail"), MANAGERS, other={"coordinator": 404}),
+    "collaboration:workshop_list": Case(
+        lambda w, t: reverse("collaboration:workshop_list"), MANAGERS
+    ),
+    "collaboration:workshop_create": Case(
+        lambda w, t: reverse("collaboration:workshop_create"), MANAGERS
+    ),
+    "collaboration:workshop": Case(
+        collaboration_url("collaboration:workshop"), MANAGERS, **MANAGER_OWN
+    ),
+    "collaboration:workshop_edit": Case(
+        collaboration_url("collaboration:workshop_edit"), MANAGERS, **MANAGER_OWN
+    ),
+    "collaboration:member_add": Case(collaboration_url("collaboration:member_add"), MANAGER_POST),
+    "collaboration:member_remove": Case(
+        collaboration_url("collaboration:member_remove", "member"), MANAGER_POST
+    ),
+    "collaboration:meeting_create": Case(
+        collaboration_url("collaboration:meeting_create"), MANAGERS, **MANAGER_OWN
+    ),
+    "collaboration:routine_create": Case(
+        collaboration_url("collaboration:routine_create"), MANAGERS, **MANAGER_OWN
+    ),
+    "collaboration:routine": Case(
+        collaboration_url("collaboration:routine", "routine"), MANAGERS, **MANAGER_OWN
+    ),
+    "collaboration:routine_edit": Case(
+        collaboration_url("collaboration:routine_edit", "routine"), MANAGERS, **MANAGER_OWN
+    ),
+    "collaboration:routine_step": Case(
+        collaboration_url("collaboration:routine_step", "routine"), MANAGER_POST
+    ),
 }
 
 

@@ -55,3 +55,70 @@ def test_list_page_queries_do_not_grow_with_the_data(world, client, no_scope, ro
     few = queries(client, url)
     more_data(world, 12)
     assert queries(client, url) == few
+
+
+def more_collaboration(world, n: int) -> None:
+    """Workshops in more municipalities, each with members, a meeting and an overdue routine."""
+    import datetime as dt
+
+    from grannar.collaboration.models import PilotWorkshop
+    from grannar.collaboration.services import (
+        meeting_record,
+        member_add,
+        routine_adopt,
+        routine_start_testing,
+    )
+    from grannar.programmes.models import Municipality, Sector
+    from tests.collaboration.helpers import make_routine, make_workshop
+
+    programme = world["programme"]
+    taken = PilotWorkshop.objects.filter(programme=programme).values("municipality_id")
+    free = list(
+        Municipality.objects.filter(
+            memberships__programme=programme, memberships__participates=True
+        )
+        .exclude(pk__in=taken)
+        .exclude(pk=world["own"].pk)
+    )
+    own = PilotWorkshop.objects.filter(programme=programme, municipality=world["own"]).first()
+    workshops = [own or make_workshop(world)] + [
+        make_workshop(world, municipality=municipality) for municipality in free[: n // 2]
+    ]
+    long_ago = dt.date.today() - dt.timedelta(days=400)
+    for i in range(n):
+        workshop = workshops[i % len(workshops)]
+        member_add(
+            workshop=workshop,
+            person=make_person(municipality=workshop.municipality),
+            sector=Sector.objects.order_by("id")[i % 3],
+            role="member",
+            by=None,
+        )
+        meeting_record(workshop=workshop, date=long_ago, attendees=workshop.members.all(), by=None)
+        routine = make_routine(workshop)
+        routine_start_testing(routine=routine, date=long_ago, by=None)
+        routine_adopt(routine=routine, decided_by="N", reference="R", date=long_ago, by=None)
+
+
+COLLABORATION_PAGES = [
+    ("admin", "collaboration:workshop_list", None),
+    ("coordinator", "collaboration:workshop_list", None),
+    ("coordinator", "site:start", None),
+    ("coordinator", "collaboration:workshop", "own_workshop"),
+]
+
+
+@pytest.mark.parametrize(("role", "name", "arg"), COLLABORATION_PAGES)
+def test_collaboration_page_queries_do_not_grow_with_the_data(
+    world, client, no_scope, role, name, arg
+):
+    from grannar.collaboration.models import PilotWorkshop
+
+    sign_in(client, world["users"][role])
+    more_collaboration(world, 2)
+    own = PilotWorkshop.objects.get(municipality=world["own"])
+    url = reverse(name, args=[own.pk] if arg else [])
+    queries(client, url)
+    few = queries(client, url)
+    more_collaboration(world, 12)
+    assert queries(client, url) == few

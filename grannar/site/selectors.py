@@ -5,6 +5,7 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from grannar.collaboration.selectors import follow_ups_due
 from grannar.people.models import Person, Role
 from grannar.people.selectors import person_list
 from grannar.programmes.models import Municipality
@@ -26,6 +27,7 @@ def start_page_context(user) -> dict:
             .annotate(people=Count("person"))
             .order_by("name")
         )
+        context["follow_ups_due"] = list(follow_ups_due(user=user))
     if Role.TRAINER in roles:
         context["trained_sessions"] = list(
             user.trained_sessions.select_related("course")

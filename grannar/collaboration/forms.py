@@ -1,0 +1,116 @@
+import datetime as dt
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from grannar.collaboration.models import GroupMember, Routine
+from grannar.programmes.models import Sector, SubGoal
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+class WorkshopForm(forms.Form):
+    programme = forms.ModelChoiceField(label=_("Programme"), queryset=None)
+    municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None)
+    focus = forms.CharField(
+        label=_("Focus"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The area the municipality chose to develop."),
+    )
+    subgoals = forms.ModelMultipleChoiceField(
+        label=_("Sub-goals"),
+        queryset=SubGoal.objects.select_related("programme").order_by("programme", "number"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, programmes=None, municipalities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if programmes is None:
+            del self.fields["programme"], self.fields["municipality"]
+        else:
+            self.fields["programme"].queryset = programmes
+            self.fields["municipality"].queryset = municipalities
+
+
+class MemberForm(forms.Form):
+    person = forms.ModelChoiceField(label=_("Person"), queryset=None)
+    sector = forms.ModelChoiceField(label=_("Sector"), queryset=Sector.objects.order_by("name"))
+    role = forms.ChoiceField(label=_("Role"), choices=GroupMember.Role.choices)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+
+
+class MeetingForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DATE, initial=_today)
+    attendees = forms.ModelMultipleChoiceField(
+        label=_("Present"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    notes = forms.CharField(
+        label=_("Notes"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    decisions = forms.CharField(
+        label=_("Decisions"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = members
+
+
+class RoutineForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    problem = forms.CharField(
+        label=_("Problem it solves"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    sectors = forms.ModelMultipleChoiceField(
+        label=_("Sectors it binds"),
+        queryset=Sector.objects.order_by("name"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Two or more."),
+    )
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members
+
+
+class StepDateForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DATE, initial=_today)
+
+
+class AdoptForm(StepDateForm):
+    decided_by = forms.CharField(label=_("Decided by"), max_length=200)
+    reference = forms.CharField(
+        label=_("Decision reference"),
+        max_length=200,
+        help_text=_("For example the minutes of a management-group meeting."),
+    )
+
+
+class FollowUpForm(StepDateForm):
+    in_use = forms.ChoiceField(
+        label=_("Still in use"), choices=Routine.InUse.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("Note"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+STEP_FORMS = {
+    "testing": StepDateForm,
+    "adopt": AdoptForm,
+    "follow_up": FollowUpForm,
+    "retire": StepDateForm,
+}
