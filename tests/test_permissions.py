@@ -148,6 +148,40 @@ def collaboration_url(name: str, kind: str = "workshop") -> Callable[[dict, str]
     return url
 
 
+def support_url(name: str, kind: str = "person") -> Callable[[dict, str], str]:
+    """A URL about a support resource of the `target` municipality, their engagement or their
+    reference letter (made where the data has none)."""
+
+    def url(world, target):
+        from decimal import Decimal
+
+        from django_scopes import scopes_disabled
+
+        from grannar.collaboration.support import engagement_record, reference_letter_issue
+        from grannar.people.models import Person
+        from tests.factories import make_person, make_session
+
+        with scopes_disabled():
+            municipality = world[f"{target}_person"].municipality
+            person = Person.objects.filter(
+                support_resource=True, municipality=municipality
+            ).first() or make_person(municipality=municipality, support_resource=True)
+            engagement = person.engagements.first() or engagement_record(
+                person=person,
+                session=make_session(programme=world["programme"], days_ahead=-1),
+                role="panel",
+                hours=Decimal(1),
+                by=None,
+            )
+            letter = person.reference_letters.first() or reference_letter_issue(
+                person=person, programme=world["programme"], by=None
+            )
+        objects = {"person": person, "engagement": engagement, "letter": letter}
+        return reverse(name, args=[objects[kind].pk])
+
+    return url
+
+
 MANAGER_OWN = {"other": {"coordinator": 404}}
 MANAGER_POST = everyone(403, anonymous=302, admin=405, coordinator=405)
 
@@ -282,6 +316,28 @@ TABLE: dict[str, Case] = {
     ),
     "collaboration:routine_step": Case(
         collaboration_url("collaboration:routine_step", "routine"), MANAGER_POST
+    ),
+    "collaboration:support_list": Case(
+        lambda w, t: reverse("collaboration:support_list"), MANAGERS
+    ),
+    "collaboration:support_resource": Case(
+        support_url("collaboration:support_resource"), MANAGERS, **MANAGER_OWN
+    ),
+    "collaboration:engagement_add": Case(support_url("collaboration:engagement_add"), MANAGER_POST),
+    "collaboration:engagement_remove": Case(
+        support_url("collaboration:engagement_remove", "engagement"), MANAGER_POST
+    ),
+    "collaboration:outcome_set": Case(support_url("collaboration:outcome_set"), MANAGER_POST),
+    "collaboration:letter_issue": Case(support_url("collaboration:letter_issue"), MANAGER_POST),
+    "collaboration:letter_download": Case(
+        support_url("collaboration:letter_download", "letter"),
+        MANAGERS,
+        page=False,
+        **MANAGER_OWN,
+    ),
+    "collaboration:reference_verify": Case(
+        lambda w, t: reverse("collaboration:reference_verify", args=["NOSUCHCODE"]),
+        everyone(404),
     ),
 }
 

@@ -98,6 +98,48 @@ def more_collaboration(world, n: int) -> None:
         routine = make_routine(workshop)
         routine_start_testing(routine=routine, date=long_ago, by=None)
         routine_adopt(routine=routine, decided_by="N", reference="R", date=long_ago, by=None)
+        more_support(world, workshop, i)
+
+
+def more_support(world, workshop, i: int) -> None:
+    """A support resource more, and an engagement, an outcome and a letter more for the own
+    municipality's first support resource."""
+    from grannar.collaboration.support import (
+        engagement_record,
+        outcome_record,
+        reference_letter_issue,
+    )
+    from grannar.people.models import Person
+
+    programme = world["programme"]
+    first = (
+        Person.objects.filter(support_resource=True, municipality=world["own"])
+        .order_by("id")
+        .first()
+    )
+    new = make_person(municipality=workshop.municipality, support_resource=True)
+    for person in {first or new, new}:
+        engagement_record(
+            person=person,
+            meeting=workshop.meetings.first()
+            if person.municipality == workshop.municipality
+            else None,
+            session=None
+            if person.municipality == workshop.municipality
+            else make_session(programme=programme, days_ahead=-1),
+            role="panel",
+            hours=Decimal(2),
+            by=None,
+        )
+        outcome_record(
+            person=person,
+            programme=programme,
+            moment="follow_up" if i % 2 else "programme_end",
+            result="work",
+            recorded_on=dt.date(2024, 1, 1),
+            by=None,
+        )
+        reference_letter_issue(person=person, programme=programme, by=None)
 
 
 COLLABORATION_PAGES = [
@@ -105,6 +147,9 @@ COLLABORATION_PAGES = [
     ("coordinator", "collaboration:workshop_list", None),
     ("coordinator", "site:start", None),
     ("coordinator", "collaboration:workshop", "own_workshop"),
+    ("admin", "collaboration:support_list", None),
+    ("coordinator", "collaboration:support_list", None),
+    ("coordinator", "collaboration:support_resource", "own_support"),
 ]
 
 
@@ -113,11 +158,17 @@ def test_collaboration_page_queries_do_not_grow_with_the_data(
     world, client, no_scope, role, name, arg
 ):
     from grannar.collaboration.models import PilotWorkshop
+    from grannar.people.models import Person
 
     sign_in(client, world["users"][role])
     more_collaboration(world, 2)
-    own = PilotWorkshop.objects.get(municipality=world["own"])
-    url = reverse(name, args=[own.pk] if arg else [])
+    objects = {
+        "own_workshop": PilotWorkshop.objects.get(municipality=world["own"]),
+        "own_support": Person.objects.filter(support_resource=True, municipality=world["own"])
+        .order_by("id")
+        .first(),
+    }
+    url = reverse(name, args=[objects[arg].pk] if arg else [])
     queries(client, url)
     few = queries(client, url)
     more_collaboration(world, 12)

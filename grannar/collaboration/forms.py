@@ -1,9 +1,10 @@
 import datetime as dt
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from grannar.collaboration.models import GroupMember, Routine
+from grannar.collaboration.models import Engagement, GroupMember, Outcome, Routine
 from grannar.programmes.models import Sector, SubGoal
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -114,3 +115,38 @@ STEP_FORMS = {
     "follow_up": FollowUpForm,
     "retire": StepDateForm,
 }
+
+
+class EngagementForm(forms.Form):
+    session = forms.ModelChoiceField(label=_("Session"), queryset=None, required=False)
+    meeting = forms.ModelChoiceField(
+        label=_("Pilot workshop meeting"), queryset=None, required=False
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Engagement.Role.choices)
+    hours = forms.DecimalField(
+        label=_("Hours"), min_value=Decimal("0.25"), max_digits=5, decimal_places=2
+    )
+
+    def __init__(self, *args, sessions, meetings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = sessions
+        self.fields["meeting"].queryset = meetings
+
+
+class OutcomeForm(forms.Form):
+    programme = forms.ModelChoiceField(label=_("Programme"), queryset=None)
+    moment = forms.ChoiceField(label=_("Moment"), choices=Outcome.Moment.choices)
+    result = forms.ChoiceField(label=_("Outcome"), choices=Outcome.Result.choices)
+    recorded_on = forms.DateField(label=_("Date"), widget=DATE, initial=_today)
+
+    def __init__(self, *args, programmes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = programmes
+
+
+class LetterForm(forms.Form):
+    programme = forms.ModelChoiceField(label=_("Programme"), queryset=None)
+
+    def __init__(self, *args, programmes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = programmes

@@ -14,6 +14,7 @@ from grannar.collaboration.models import (
     GroupMember,
     Lesson,
     Meeting,
+    Outcome,
     PilotWorkshop,
     Routine,
 )
@@ -129,6 +130,19 @@ def access_support_resource(*, user: User, pk: int) -> Person:
     if person is None:
         raise Http404
     return person
+
+
+def engagement_list(person: Person) -> list:
+    """A support resource's engagements, newest first, with what they took part in."""
+    return list(
+        person.engagements.select_related("session__course", "meeting__workshop__municipality")
+    )
+
+
+def outcome_list(person: Person) -> list:
+    return list(
+        Outcome.objects.filter(person=person).select_related("programme").order_by("moment")
+    )
 
 
 def plan_list(*, user: User) -> QuerySet:

@@ -15,4 +15,12 @@ urlpatterns = [
     path("routines/<int:pk>/", views.routine_view, name="routine"),
     path("routines/<int:pk>/edit/", views.routine_edit_view, name="routine_edit"),
     path("routines/<int:pk>/<str:step>/", views.routine_step_view, name="routine_step"),
+    path("support/", views.support_list_view, name="support_list"),
+    path("support/<int:pk>/", views.support_resource_view, name="support_resource"),
+    path("support/<int:pk>/engagements/", views.engagement_add_view, name="engagement_add"),
+    path("engagements/<int:pk>/remove/", views.engagement_remove_view, name="engagement_remove"),
+    path("support/<int:pk>/outcomes/", views.outcome_set_view, name="outcome_set"),
+    path("support/<int:pk>/letters/", views.letter_issue_view, name="letter_issue"),
+    path("letters/<int:pk>/", views.letter_download_view, name="letter_download"),
+    path("verify/<str:code>/", views.reference_verify_view, name="reference_verify"),
 ]

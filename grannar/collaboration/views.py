@@ -1,20 +1,32 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_scopes import scopes_disabled
 
 from grannar.collaboration import selectors
 from grannar.collaboration.forms import (
     STEP_FORMS,
+    EngagementForm,
+    LetterForm,
     MeetingForm,
     MemberForm,
+    OutcomeForm,
     RoutineForm,
     WorkshopForm,
 )
-from grannar.collaboration.models import GroupMember, PilotWorkshop, Routine
+from grannar.collaboration.models import (
+    Engagement,
+    GroupMember,
+    Meeting,
+    PilotWorkshop,
+    ReferenceLetter,
+    Routine,
+)
 from grannar.collaboration.services import (
     ROUTINE_STEPS,
     meeting_record,
@@ -25,10 +37,21 @@ from grannar.collaboration.services import (
     workshop_create,
     workshop_update,
 )
+from grannar.collaboration.support import (
+    engagement_record,
+    engagement_remove,
+    outcome_record,
+    reference_letter_issue,
+    reference_letter_pdf,
+    reference_verify,
+)
+from grannar.core.audit import log_action
+from grannar.core.pagination import paginate
 from grannar.core.permissions import role_required
 from grannar.people.models import Person, Role
 from grannar.programmes.models import Municipality
 from grannar.programmes.selectors import programme_list_for
+from grannar.training.models import Session
 
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 
@@ -287,3 +310,152 @@ def routine_step_view(request, pk: int, step: str):
             messages.success(request, STEP_MESSAGES[step])
             return redirect("collaboration:routine", pk=routine.pk)
     return _routine_page(request, routine, forms, status=400)
+
+
+# Support resources
+
+
+def _support_forms(request, person, data=None, which: str = "") -> dict:
+    programmes = programme_list_for(request.user)
+    sessions = (
+        Session.objects.select_related("course")
+        .filter(starts__lte=timezone.now())
+        .order_by("-starts")
+    )
+    meetings = Meeting.objects.select_related("workshop__municipality").filter(
+        workshop__municipality_id=person.municipality_id
+    )
+    return {
+        "engagement_form": EngagementForm(
+            data if which == "engagement" else None, sessions=sessions, meetings=meetings
+        ),
+        "outcome_form": OutcomeForm(data if which == "outcome" else None, programmes=programmes),
+        "letter_form": LetterForm(data if which == "letter" else None, programmes=programmes),
+    }
+
+
+@role_required(*MANAGERS)
+@require_GET
+def support_list_view(request):
+    page, query_string = paginate(
+        request, selectors.support_resource_list(user=request.user).order_by("last_name", "id")
+    )
+    return render(
+        request,
+        "collaboration/support_list.html",
+        {"page": page, "query_string": query_string},
+    )
+
+
+def _support_page(request, person, forms: dict, status: int = 200):
+    return render(
+        request,
+        "collaboration/support_resource.html",
+        {
+            "person": person,
+            "engagements": selectors.engagement_list(person),
+            "outcomes": selectors.outcome_list(person),
+            "letters": list(person.reference_letters.select_related("programme")),
+            **forms,
+        },
+        status=status,
+    )
+
+
+@role_required(*MANAGERS)
+@require_GET
+def support_resource_view(request, pk: int):
+    person = selectors.access_support_resource(user=request.user, pk=pk)
+    return _support_page(request, person, _support_forms(request, person))
+
+
+@role_required(*MANAGERS)
+@require_POST
+def engagement_add_view(request, pk: int):
+    person = selectors.access_support_resource(user=request.user, pk=pk)
+    forms = _support_forms(request, person, request.POST, "engagement")
+    form = forms["engagement_form"]
+    if form.is_valid():
+        try:
+            engagement_record(person=person, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The engagement has been recorded."))
+            return redirect("collaboration:support_resource", pk=person.pk)
+    return _support_page(request, person, forms, status=400)
+
+
+@role_required(*MANAGERS)
+@require_POST
+def engagement_remove_view(request, pk: int):
+    engagement = Engagement.objects.select_related("person").filter(pk=pk).first()
+    if engagement is None:
+        raise Http404
+    person = selectors.access_support_resource(user=request.user, pk=engagement.person_id)
+    engagement_remove(engagement=engagement, by=request.user)
+    messages.success(request, _("The engagement has been removed."))
+    return redirect("collaboration:support_resource", pk=person.pk)
+
+
+@role_required(*MANAGERS)
+@require_POST
+def outcome_set_view(request, pk: int):
+    person = selectors.access_support_resource(user=request.user, pk=pk)
+    forms = _support_forms(request, person, request.POST, "outcome")
+    form = forms["outcome_form"]
+    if form.is_valid():
+        try:
+            outcome_record(person=person, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The outcome has been recorded."))
+            return redirect("collaboration:support_resource", pk=person.pk)
+    return _support_page(request, person, forms, status=400)
+
+
+@role_required(*MANAGERS)
+@require_POST
+def letter_issue_view(request, pk: int):
+    person = selectors.access_support_resource(user=request.user, pk=pk)
+    forms = _support_forms(request, person, request.POST, "letter")
+    form = forms["letter_form"]
+    if form.is_valid():
+        try:
+            letter = reference_letter_issue(
+                person=person, programme=form.cleaned_data["programme"], by=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The reference letter has been issued."))
+            return redirect("collaboration:letter_download", pk=letter.pk)
+    return _support_page(request, person, forms, status=400)
+
+
+@role_required(*MANAGERS)
+@require_GET
+def letter_download_view(request, pk: int):
+    letter = ReferenceLetter.objects.select_related("person", "programme").filter(pk=pk).first()
+    if letter is None:
+        raise Http404
+    person = selectors.access_support_resource(user=request.user, pk=letter.person_id)
+    log_action(
+        action="collaboration.reference_letter.downloaded",
+        actor=request.user,
+        target=letter,
+        municipality_id=person.municipality_id,
+    )
+    response = HttpResponse(reference_letter_pdf(letter), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="referensbrev-{letter.code}.pdf"'
+    return response
+
+
+@require_GET
+def reference_verify_view(request, code: str):
+    with scopes_disabled():
+        result = reference_verify(code)
+    if result is None:
+        raise Http404
+    return render(request, "collaboration/reference_verify.html", {"result": result, "code": code})

@@ -14,7 +14,11 @@ from django.urls import reverse
 
 HIDDEN = "[hidden]"
 # URL names whose path carries a secret, and the path parameter that holds it.
-SECRET_PARAMETERS = {"survey_answer": "token", "certificate_verify": "code"}
+SECRET_PARAMETERS = {
+    "survey_answer": "token",
+    "certificate_verify": "code",
+    "collaboration:reference_verify": "code",
+}
 
 
 @functools.cache

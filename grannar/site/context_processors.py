@@ -27,7 +27,7 @@ def navigation(request) -> dict:
         items.append((reverse("training:my_registrations"), _("My registrations")))
     if user.is_superuser or user.has_role("admin", "coordinator"):
         items.append((reverse("people:list"), _("People")))
-        items.append((reverse("collaboration:workshop_list"), _("Pilot workshops")))
+        items.append((reverse("collaboration:workshop_list"), _("Collaboration")))
     if user.is_superuser or user.has_role("admin", "evaluator"):
         items.append((reverse("evaluation:survey_list"), _("Surveys")))
     if user.is_superuser or user.has_role("admin", "auditor"):

@@ -52,7 +52,7 @@ def test_coordinator_carries_a_routine_from_draft_to_followed_up(demo, new_page,
         workshop = _workshop(demo.programme)
     page, _ = new_page(PHONE)
     sign_in(page, live_server.url, DEMO_ACCOUNTS["coordinator"], settings.GRANNAR_DEMO_PASSWORD)
-    page.get_by_role("link", name="Pilotverkstäder", exact=True).click()
+    page.get_by_role("link", name="Samverkan", exact=True).click()
     page.get_by_role("link", name=workshop.municipality.name, exact=True).click()
     assert not axe_serious(page)
     page.get_by_role("link", name="Ny rutin").click()
