@@ -182,6 +182,41 @@ def support_url(name: str, kind: str = "person") -> Callable[[dict, str], str]:
     return url
 
 
+def plan_url(name: str, kind: str = "plan") -> Callable[[dict, str], str]:
+    """A URL about a competence-supply plan of the `target` municipality or its need."""
+
+    def url(world, target):
+        import datetime as dt
+
+        from django_scopes import scopes_disabled
+
+        from grannar.collaboration.models import CompetencePlan
+        from grannar.collaboration.plans import need_set, plan_create
+        from grannar.programmes.models import StaffCategory
+        from tests.factories import make_workplace
+
+        with scopes_disabled():
+            municipality = world[f"{target}_person"].municipality
+            plan = CompetencePlan.objects.filter(
+                workplace__municipality=municipality, status="draft"
+            ).first() or plan_create(
+                programme=world["programme"],
+                workplace=make_workplace(municipality=municipality),
+                period_start=dt.date(2025, 1, 1),
+                period_end=dt.date(2025, 12, 31),
+                by=None,
+            )
+            need = plan.needs.first() or need_set(
+                plan=plan, staff_category=StaffCategory.objects.first(), head_count=2, by=None
+            )
+        args = [plan.pk] if kind == "plan" else [need.pk]
+        if name == "collaboration:plan_step":
+            args.append("adopt")
+        return reverse(name, args=args)
+
+    return url
+
+
 MANAGER_OWN = {"other": {"coordinator": 404}}
 MANAGER_POST = everyone(403, anonymous=302, admin=405, coordinator=405)
 
@@ -335,6 +370,13 @@ TABLE: dict[str, Case] = {
         page=False,
         **MANAGER_OWN,
     ),
+    "collaboration:plan_list": Case(lambda w, t: reverse("collaboration:plan_list"), MANAGERS),
+    "collaboration:plan_create": Case(lambda w, t: reverse("collaboration:plan_create"), MANAGERS),
+    "collaboration:plan": Case(plan_url("collaboration:plan"), MANAGERS, **MANAGER_OWN),
+    "collaboration:plan_edit": Case(plan_url("collaboration:plan_edit"), MANAGERS, **MANAGER_OWN),
+    "collaboration:need_set": Case(plan_url("collaboration:need_set"), MANAGER_POST),
+    "collaboration:need_remove": Case(plan_url("collaboration:need_remove", "need"), MANAGER_POST),
+    "collaboration:plan_step": Case(plan_url("collaboration:plan_step"), MANAGER_POST),
     "collaboration:reference_verify": Case(
         lambda w, t: reverse("collaboration:reference_verify", args=["NOSUCHCODE"]),
         everyone(404),

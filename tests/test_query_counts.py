@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from grannar.training.models import MonthlyAttestation
 from grannar.training.services import registration_create
-from tests.factories import make_person, make_session, sign_in
+from tests.factories import make_person, make_session, make_workplace, sign_in
 
 PAGES = [
     ("admin", "people:list"),
@@ -99,6 +99,34 @@ def more_collaboration(world, n: int) -> None:
         routine_start_testing(routine=routine, date=long_ago, by=None)
         routine_adopt(routine=routine, decided_by="N", reference="R", date=long_ago, by=None)
         more_support(world, workshop, i)
+        more_plans(world, workshop, i)
+
+
+def more_plans(world, workshop, i: int) -> None:
+    """A plan more in the workshop's municipality, and a need more in the own first plan."""
+    from grannar.collaboration.models import CompetencePlan
+    from grannar.collaboration.plans import need_set, plan_create
+    from grannar.programmes.models import StaffCategory
+
+    plan = plan_create(
+        programme=world["programme"],
+        workplace=make_workplace(municipality=workshop.municipality),
+        period_start=dt.date(2025, 1, 1),
+        period_end=dt.date(2026, 12, 31),
+        by=None,
+    )
+    first = (
+        CompetencePlan.objects.filter(workplace__municipality=world["own"]).order_by("id").first()
+    )
+    categories = list(StaffCategory.objects.order_by("id"))
+    for target in {first or plan, plan}:
+        need = need_set(
+            plan=target,
+            staff_category=categories[(i + target.needs.count()) % len(categories)],
+            head_count=2,
+            by=None,
+        )
+        need.courses.add(make_session(programme=world["programme"]).course)
 
 
 def more_support(world, workshop, i: int) -> None:
@@ -150,6 +178,9 @@ COLLABORATION_PAGES = [
     ("admin", "collaboration:support_list", None),
     ("coordinator", "collaboration:support_list", None),
     ("coordinator", "collaboration:support_resource", "own_support"),
+    ("admin", "collaboration:plan_list", None),
+    ("coordinator", "collaboration:plan_list", None),
+    ("coordinator", "collaboration:plan", "own_plan"),
 ]
 
 
@@ -157,7 +188,7 @@ COLLABORATION_PAGES = [
 def test_collaboration_page_queries_do_not_grow_with_the_data(
     world, client, no_scope, role, name, arg
 ):
-    from grannar.collaboration.models import PilotWorkshop
+    from grannar.collaboration.models import CompetencePlan, PilotWorkshop
     from grannar.people.models import Person
 
     sign_in(client, world["users"][role])
@@ -165,6 +196,9 @@ def test_collaboration_page_queries_do_not_grow_with_the_data(
     objects = {
         "own_workshop": PilotWorkshop.objects.get(municipality=world["own"]),
         "own_support": Person.objects.filter(support_resource=True, municipality=world["own"])
+        .order_by("id")
+        .first(),
+        "own_plan": CompetencePlan.objects.filter(workplace__municipality=world["own"])
         .order_by("id")
         .first(),
     }

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from grannar.collaboration.models import Engagement, GroupMember, Outcome, Routine
-from grannar.programmes.models import Sector, SubGoal
+from grannar.programmes.models import Sector, StaffCategory, SubGoal
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -150,3 +150,65 @@ class LetterForm(forms.Form):
     def __init__(self, *args, programmes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = programmes
+
+
+class PlanForm(forms.Form):
+    programme = forms.ModelChoiceField(label=_("Programme"), queryset=None)
+    workplace = forms.ModelChoiceField(label=_("Workplace"), queryset=None)
+    period_start = forms.DateField(label=_("Period from"), widget=DATE)
+    period_end = forms.DateField(label=_("Period to"), widget=DATE)
+    actions = forms.CharField(
+        label=_("Actions"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What the workplace does to meet its needs: training, recruitment, routines."),
+    )
+
+    def __init__(self, *args, programmes=None, workplaces=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if programmes is None:
+            del self.fields["programme"], self.fields["workplace"]
+        else:
+            self.fields["programme"].queryset = programmes
+            self.fields["workplace"].queryset = workplaces
+
+
+class NeedForm(forms.Form):
+    staff_category = forms.ModelChoiceField(
+        label=_("Staff category"), queryset=StaffCategory.objects.order_by("name")
+    )
+    head_count = forms.IntegerField(label=_("Head count"), min_value=1, max_value=10000)
+    competences = forms.CharField(
+        label=_("Competences needed"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    courses = forms.ModelMultipleChoiceField(
+        label=_("Courses that meet the need"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, courses, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["courses"].queryset = courses
+
+
+class PlanAdoptForm(StepDateForm):
+    reference = forms.CharField(
+        label=_("Decision reference"),
+        max_length=200,
+        help_text=_("For example the minutes of a management-group meeting."),
+    )
+
+
+class PlanFollowUpForm(StepDateForm):
+    note = forms.CharField(
+        label=_("Note"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+PLAN_STEP_FORMS = {"adopt": PlanAdoptForm, "follow_up": PlanFollowUpForm}

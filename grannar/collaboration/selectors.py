@@ -19,6 +19,7 @@ from grannar.collaboration.models import (
     Routine,
 )
 from grannar.people.models import Person, Role, User, Workplace
+from grannar.training.models import Course
 
 # A group spans enough sectors when its members come from at least this many distinct sectors
 # (DESIGN.md: in Nya GRannar school, social services and housing).
@@ -71,6 +72,7 @@ def access_workshop(*, user: User, pk: int) -> PilotWorkshop:
 
 
 def workshop_members(workshop: PilotWorkshop) -> list[GroupMember]:
+    """The project group, leads first, with person and sector."""
     return list(workshop.members.select_related("person", "sector"))
 
 
@@ -80,6 +82,7 @@ def sectors_covered(members: list[GroupMember]) -> list:
 
 
 def workshop_meetings(workshop: PilotWorkshop) -> list[Meeting]:
+    """The group's meetings, newest first, with who came."""
     return list(
         workshop.meetings.prefetch_related(
             Prefetch("attendees", queryset=GroupMember.objects.select_related("person"))
@@ -140,6 +143,7 @@ def engagement_list(person: Person) -> list:
 
 
 def outcome_list(person: Person) -> list:
+    """A support resource's outcomes per programme and moment."""
     return list(
         Outcome.objects.filter(person=person).select_related("programme").order_by("moment")
     )
@@ -150,7 +154,9 @@ def plan_list(*, user: User) -> QuerySet:
     plans = CompetencePlan.objects.select_related(
         "programme", "workplace__municipality", "workplace__sector"
     ).annotate(need_count=Count("needs"))
-    return _narrow(plans, user, "workplace__municipality_id")
+    return _narrow(plans, user, "workplace__municipality_id").order_by(
+        "workplace__name", "-period_start", "id"
+    )
 
 
 def access_plan(*, user: User, pk: int) -> CompetencePlan:
@@ -161,6 +167,15 @@ def access_plan(*, user: User, pk: int) -> CompetencePlan:
     return plan
 
 
+def plan_needs(plan: CompetencePlan) -> list:
+    """A plan's needs with their staff category and the courses that meet them."""
+    return list(
+        plan.needs.select_related("staff_category").prefetch_related(
+            Prefetch("courses", queryset=Course.objects.order_by("title"))
+        )
+    )
+
+
 def plan_workplaces(*, user: User) -> QuerySet:
     """Workplaces `user` may write a plan for."""
     return _narrow(
@@ -169,6 +184,7 @@ def plan_workplaces(*, user: User) -> QuerySet:
 
 
 def may_read_lessons(user: User) -> bool:
+    """Admins and coordinators write lessons; the evaluator reads them too."""
     return user.is_superuser or user.has_role(Role.ADMIN, Role.COORDINATOR, Role.EVALUATOR)
 
 

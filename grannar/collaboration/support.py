@@ -184,10 +184,12 @@ def letter_engagements(letter: ReferenceLetter) -> list[dict]:
 
 
 def verify_url(code: str) -> str:
+    """The public address where the letter with `code` is checked."""
     return f"{settings.GRANNAR_SITE_URL}{reverse('collaboration:reference_verify', args=[code])}"
 
 
 def reference_letter_pdf(letter: ReferenceLetter) -> bytes:
+    """The letter as PDF, with the funding statement and the code to verify it by."""
     programme = letter.programme
     statement = programme.funding_statement
     url = verify_url(letter.code)

@@ -22,5 +22,12 @@ urlpatterns = [
     path("support/<int:pk>/outcomes/", views.outcome_set_view, name="outcome_set"),
     path("support/<int:pk>/letters/", views.letter_issue_view, name="letter_issue"),
     path("letters/<int:pk>/", views.letter_download_view, name="letter_download"),
+    path("plans/", views.plan_list_view, name="plan_list"),
+    path("plans/new/", views.plan_create_view, name="plan_create"),
+    path("plans/<int:pk>/", views.plan_view, name="plan"),
+    path("plans/<int:pk>/edit/", views.plan_edit_view, name="plan_edit"),
+    path("plans/<int:pk>/needs/", views.need_set_view, name="need_set"),
+    path("needs/<int:pk>/remove/", views.need_remove_view, name="need_remove"),
+    path("plans/<int:pk>/<str:step>/", views.plan_step_view, name="plan_step"),
     path("verify/<str:code>/", views.reference_verify_view, name="reference_verify"),
 ]

@@ -10,22 +10,34 @@ from django_scopes import scopes_disabled
 
 from grannar.collaboration import selectors
 from grannar.collaboration.forms import (
+    PLAN_STEP_FORMS,
     STEP_FORMS,
     EngagementForm,
     LetterForm,
     MeetingForm,
     MemberForm,
+    NeedForm,
     OutcomeForm,
+    PlanForm,
     RoutineForm,
     WorkshopForm,
 )
 from grannar.collaboration.models import (
+    CompetencePlan,
     Engagement,
     GroupMember,
     Meeting,
     PilotWorkshop,
+    PlanNeed,
     ReferenceLetter,
     Routine,
+)
+from grannar.collaboration.plans import (
+    PLAN_STEPS,
+    need_remove,
+    need_set,
+    plan_create,
+    plan_update,
 )
 from grannar.collaboration.services import (
     ROUTINE_STEPS,
@@ -51,7 +63,7 @@ from grannar.core.permissions import role_required
 from grannar.people.models import Person, Role
 from grannar.programmes.models import Municipality
 from grannar.programmes.selectors import programme_list_for
-from grannar.training.models import Session
+from grannar.training.models import Course, Session
 
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 
@@ -459,3 +471,152 @@ def reference_verify_view(request, code: str):
     if result is None:
         raise Http404
     return render(request, "collaboration/reference_verify.html", {"result": result, "code": code})
+
+
+# Competence-supply plans
+
+
+@role_required(*MANAGERS)
+@require_GET
+def plan_list_view(request):
+    page, query_string = paginate(request, selectors.plan_list(user=request.user))
+    return render(
+        request, "collaboration/plan_list.html", {"page": page, "query_string": query_string}
+    )
+
+
+@role_required(*MANAGERS)
+@require_http_methods(["GET", "POST"])
+def plan_create_view(request):
+    form = PlanForm(
+        request.POST or None,
+        programmes=programme_list_for(request.user),
+        workplaces=selectors.plan_workplaces(user=request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = plan_create(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The plan has been saved as a draft."))
+            return redirect("collaboration:plan", pk=plan.pk)
+    return render(request, "collaboration/plan_form.html", {"form": form})
+
+
+@role_required(*MANAGERS)
+@require_http_methods(["GET", "POST"])
+def plan_edit_view(request, pk: int):
+    plan = selectors.access_plan(user=request.user, pk=pk)
+    initial = {
+        "period_start": plan.period_start,
+        "period_end": plan.period_end,
+        "actions": plan.actions,
+    }
+    form = PlanForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan_update(plan=plan, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The plan has been saved."))
+            return redirect("collaboration:plan", pk=plan.pk)
+    return render(request, "collaboration/plan_form.html", {"form": form, "plan": plan})
+
+
+def _need_form(data=None) -> NeedForm:
+    courses = Course.objects.filter(status=Course.Status.PUBLISHED).order_by("title")
+    return NeedForm(data, courses=courses, prefix="need")
+
+
+def _plan_step_forms(plan, posted: str = "", data=None) -> dict:
+    steps = {
+        CompetencePlan.Status.DRAFT: ["adopt"],
+        CompetencePlan.Status.ADOPTED: ["follow_up"],
+    }.get(plan.status, [])
+    if posted and posted not in steps:
+        steps.insert(0, posted)
+    return {
+        step: PLAN_STEP_FORMS[step](data if step == posted else None, prefix=step) for step in steps
+    }
+
+
+def _plan_page(request, plan, *, need_form=None, step_forms=None, status: int = 200):
+    return render(
+        request,
+        "collaboration/plan.html",
+        {
+            "plan": plan,
+            "needs": selectors.plan_needs(plan),
+            "need_form": need_form or _need_form(),
+            "step_forms": step_forms if step_forms is not None else _plan_step_forms(plan),
+            "open": plan.status != CompetencePlan.Status.FOLLOWED_UP,
+        },
+        status=status,
+    )
+
+
+@role_required(*MANAGERS)
+@require_GET
+def plan_view(request, pk: int):
+    return _plan_page(request, selectors.access_plan(user=request.user, pk=pk))
+
+
+@role_required(*MANAGERS)
+@require_POST
+def need_set_view(request, pk: int):
+    plan = selectors.access_plan(user=request.user, pk=pk)
+    form = _need_form(request.POST)
+    if form.is_valid():
+        try:
+            need_set(plan=plan, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The need has been saved."))
+            return redirect("collaboration:plan", pk=plan.pk)
+    return _plan_page(request, plan, need_form=form, status=400)
+
+
+@role_required(*MANAGERS)
+@require_POST
+def need_remove_view(request, pk: int):
+    need = (
+        PlanNeed.objects.select_related("plan__workplace", "staff_category").filter(pk=pk).first()
+    )
+    if need is None:
+        raise Http404
+    plan = selectors.access_plan(user=request.user, pk=need.plan_id)
+    try:
+        need_remove(need=need, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("The need has been removed."))
+    return redirect("collaboration:plan", pk=plan.pk)
+
+
+PLAN_STEP_MESSAGES = {
+    "adopt": gettext_lazy("The plan has been adopted."),
+    "follow_up": gettext_lazy("The follow-up has been recorded."),
+}
+
+
+@role_required(*MANAGERS)
+@require_POST
+def plan_step_view(request, pk: int, step: str):
+    plan = selectors.access_plan(user=request.user, pk=pk)
+    if step not in PLAN_STEPS:
+        raise Http404
+    forms = _plan_step_forms(plan, step, request.POST)
+    form = forms[step]
+    if form.is_valid():
+        try:
+            PLAN_STEPS[step](plan=plan, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, PLAN_STEP_MESSAGES[step])
+            return redirect("collaboration:plan", pk=plan.pk)
+    return _plan_page(request, plan, step_forms=forms, status=400)
