@@ -217,6 +217,26 @@ def plan_url(name: str, kind: str = "plan") -> Callable[[dict, str], str]:
     return url
 
 
+def lesson_url(world, target):
+    """A lesson the coordinator wrote ('own') or an admin wrote ('other')."""
+    from django_scopes import scopes_disabled
+
+    from grannar.collaboration.lessons import lesson_create
+
+    author = world["users"]["coordinator" if target == "own" else "admin"]
+    with scopes_disabled():
+        lesson = lesson_create(
+            programme=world["programme"],
+            title="Lärdom",
+            context="C",
+            what_we_did="W",
+            what_happened="H",
+            recommendation="R",
+            by=author,
+        )
+    return reverse("collaboration:lesson_edit", args=[lesson.pk])
+
+
 MANAGER_OWN = {"other": {"coordinator": 404}}
 MANAGER_POST = everyone(403, anonymous=302, admin=405, coordinator=405)
 
@@ -377,6 +397,14 @@ TABLE: dict[str, Case] = {
     "collaboration:need_set": Case(plan_url("collaboration:need_set"), MANAGER_POST),
     "collaboration:need_remove": Case(plan_url("collaboration:need_remove", "need"), MANAGER_POST),
     "collaboration:plan_step": Case(plan_url("collaboration:plan_step"), MANAGER_POST),
+    "collaboration:lesson_list": Case(
+        lambda w, t: reverse("collaboration:lesson_list"),
+        everyone(403, anonymous=302, admin=200, coordinator=200, evaluator=200),
+    ),
+    "collaboration:lesson_create": Case(
+        lambda w, t: reverse("collaboration:lesson_create"), MANAGERS
+    ),
+    "collaboration:lesson_edit": Case(lesson_url, MANAGERS, **MANAGER_OWN),
     "collaboration:reference_verify": Case(
         lambda w, t: reverse("collaboration:reference_verify", args=["NOSUCHCODE"]),
         everyone(404),

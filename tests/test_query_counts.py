@@ -61,6 +61,7 @@ def more_collaboration(world, n: int) -> None:
     """Workshops in more municipalities, each with members, a meeting and an overdue routine."""
     import datetime as dt
 
+    from grannar.collaboration.lessons import lesson_create
     from grannar.collaboration.models import PilotWorkshop
     from grannar.collaboration.services import (
         meeting_record,
@@ -100,6 +101,18 @@ def more_collaboration(world, n: int) -> None:
         routine_adopt(routine=routine, decided_by="N", reference="R", date=long_ago, by=None)
         more_support(world, workshop, i)
         more_plans(world, workshop, i)
+        lesson_create(
+            programme=programme,
+            workshop=workshop,
+            routine=routine,
+            course=make_session(programme=programme).course,
+            by=world["users"]["coordinator"],
+            title=f"Lärdom {i}",
+            context="C",
+            what_we_did="W",
+            what_happened="H",
+            recommendation="R",
+        )
 
 
 def more_plans(world, workshop, i: int) -> None:
@@ -181,6 +194,9 @@ COLLABORATION_PAGES = [
     ("admin", "collaboration:plan_list", None),
     ("coordinator", "collaboration:plan_list", None),
     ("coordinator", "collaboration:plan", "own_plan"),
+    ("admin", "collaboration:lesson_list", None),
+    ("coordinator", "collaboration:lesson_list", None),
+    ("evaluator", "collaboration:lesson_list", None),
 ]
 
 

@@ -212,3 +212,33 @@ class PlanFollowUpForm(StepDateForm):
 
 
 PLAN_STEP_FORMS = {"adopt": PlanAdoptForm, "follow_up": PlanFollowUpForm}
+
+
+class LessonForm(forms.Form):
+    programme = forms.ModelChoiceField(label=_("Programme"), queryset=None)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    context = forms.CharField(
+        label=_("Context"), max_length=3000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    what_we_did = forms.CharField(
+        label=_("What we did"), max_length=3000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    what_happened = forms.CharField(
+        label=_("What happened"), max_length=3000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    recommendation = forms.CharField(
+        label=_("Recommendation"), max_length=3000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    workshop = forms.ModelChoiceField(label=_("Pilot workshop"), queryset=None, required=False)
+    routine = forms.ModelChoiceField(label=_("Routine"), queryset=None, required=False)
+    course = forms.ModelChoiceField(label=_("Course"), queryset=None, required=False)
+
+    def __init__(self, *args, programmes, workshops, routines, courses, edit=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if edit:
+            del self.fields["programme"]
+        else:
+            self.fields["programme"].queryset = programmes
+        self.fields["workshop"].queryset = workshops
+        self.fields["routine"].queryset = routines
+        self.fields["course"].queryset = courses

@@ -29,5 +29,8 @@ urlpatterns = [
     path("plans/<int:pk>/needs/", views.need_set_view, name="need_set"),
     path("needs/<int:pk>/remove/", views.need_remove_view, name="need_remove"),
     path("plans/<int:pk>/<str:step>/", views.plan_step_view, name="plan_step"),
+    path("lessons/", views.lesson_list_view, name="lesson_list"),
+    path("lessons/new/", views.lesson_create_view, name="lesson_create"),
+    path("lessons/<int:pk>/edit/", views.lesson_edit_view, name="lesson_edit"),
     path("verify/<str:code>/", views.reference_verify_view, name="reference_verify"),
 ]

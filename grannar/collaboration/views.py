@@ -13,6 +13,7 @@ from grannar.collaboration.forms import (
     PLAN_STEP_FORMS,
     STEP_FORMS,
     EngagementForm,
+    LessonForm,
     LetterForm,
     MeetingForm,
     MemberForm,
@@ -22,6 +23,8 @@ from grannar.collaboration.forms import (
     RoutineForm,
     WorkshopForm,
 )
+from grannar.collaboration.lessons import TEXT_FIELDS as LESSON_TEXTS
+from grannar.collaboration.lessons import lesson_create, lesson_update, may_edit_lesson
 from grannar.collaboration.models import (
     CompetencePlan,
     Engagement,
@@ -620,3 +623,85 @@ def plan_step_view(request, pk: int, step: str):
             messages.success(request, PLAN_STEP_MESSAGES[step])
             return redirect("collaboration:plan", pk=plan.pk)
     return _plan_page(request, plan, step_forms=forms, status=400)
+
+
+# Lessons learned
+
+
+def _lesson_form(request, data=None, *, lesson=None) -> LessonForm:
+    user = request.user
+    initial = {}
+    if lesson is not None:
+        initial = {field: getattr(lesson, field) for field in LESSON_TEXTS}
+        initial |= {"workshop": lesson.workshop, "routine": lesson.routine, "course": lesson.course}
+    return LessonForm(
+        data,
+        initial=initial,
+        edit=lesson is not None,
+        programmes=programme_list_for(user),
+        workshops=selectors.workshop_list(user=user),
+        routines=selectors.routine_list(user=user).order_by("title"),
+        courses=Course.objects.order_by("title"),
+    )
+
+
+def _lesson_data(form: LessonForm) -> dict:
+    data = dict(form.cleaned_data)
+    data.pop("programme", None)
+    return data
+
+
+@role_required(Role.ADMIN, Role.COORDINATOR, Role.EVALUATOR)
+@require_GET
+def lesson_list_view(request):
+    programmes = programme_list_for(request.user)
+    lessons = selectors.lesson_list().filter(programme__in=programmes)
+    page, query_string = paginate(request, lessons)
+    return render(
+        request,
+        "collaboration/lesson_list.html",
+        {
+            "page": page,
+            "query_string": query_string,
+            "may_write": request.user.is_superuser
+            or request.user.has_role(Role.ADMIN, Role.COORDINATOR),
+            "editable": {
+                lesson.pk for lesson in page.object_list if may_edit_lesson(request.user, lesson)
+            },
+        },
+    )
+
+
+@role_required(*MANAGERS)
+@require_http_methods(["GET", "POST"])
+def lesson_create_view(request):
+    form = _lesson_form(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lesson_create(
+                programme=form.cleaned_data["programme"], by=request.user, **_lesson_data(form)
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The lesson has been saved."))
+            return redirect("collaboration:lesson_list")
+    return render(request, "collaboration/lesson_form.html", {"form": form})
+
+
+@role_required(*MANAGERS)
+@require_http_methods(["GET", "POST"])
+def lesson_edit_view(request, pk: int):
+    lesson = selectors.lesson_list().filter(pk=pk).first()
+    if lesson is None or not may_edit_lesson(request.user, lesson):
+        raise Http404
+    form = _lesson_form(request, request.POST or None, lesson=lesson)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lesson_update(lesson=lesson, by=request.user, **_lesson_data(form))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The lesson has been saved."))
+            return redirect("collaboration:lesson_list")
+    return render(request, "collaboration/lesson_form.html", {"form": form, "lesson": lesson})
