@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -69,6 +71,7 @@ from grannar.programmes.selectors import programme_list_for
 from grannar.training.models import Course, Session
 
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
+ENGAGEMENT_SESSIONS_BACK = dt.timedelta(days=730)
 
 
 @role_required(*MANAGERS)
@@ -332,9 +335,11 @@ def routine_step_view(request, pk: int, step: str):
 
 def _support_forms(request, person, data=None, which: str = "") -> dict:
     programmes = programme_list_for(request.user)
+    now = timezone.now()
+    # Engagements are recorded afterwards; two years back keeps the list to what is recent.
     sessions = (
         Session.objects.select_related("course")
-        .filter(starts__lte=timezone.now())
+        .filter(starts__lte=now, starts__gte=now - ENGAGEMENT_SESSIONS_BACK)
         .order_by("-starts")
     )
     meetings = Meeting.objects.select_related("workshop__municipality").filter(
