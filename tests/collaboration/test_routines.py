@@ -407,3 +407,39 @@ def test_reminder_command_sends_due_reminders_once(world, django_capture_on_comm
         call_command("routine_reminders", stdout=out)
     assert out.getvalue().splitlines() == ["Påminnelser skickade: 1", "Påminnelser skickade: 0"]
     assert len(mail.outbox) == 1
+
+
+def test_workshop_and_routine_edit_pages(world, client):
+    sign_in(client, world["users"]["coordinator"])
+    workshop = make_workshop(world)
+    response = client.post(
+        reverse("collaboration:workshop_edit", args=[workshop.pk]),
+        {"focus": "Ny inriktning", "subgoals": []},
+    )
+    assert response.status_code == 302
+    workshop.refresh_from_db()
+    assert workshop.focus == "Ny inriktning"
+    assert workshop.subgoals.count() == 0
+    routine = make_routine(workshop)
+    url = reverse("collaboration:routine_edit", args=[routine.pk])
+    data = {
+        "title": "Ny rubrik",
+        "problem": "P",
+        "sectors": [sector("skola").pk, sector("boende").pk],
+    }
+    assert client.post(url, data).status_code == 302
+    routine.refresh_from_db()
+    assert routine.title == "Ny rubrik"
+    assert routine.owner is None
+    routine_retire(routine=routine, date=TODAY, by=None)
+    response = client.post(url, {**data, "title": "Efter avveckling"})
+    assert "Rutinen är avvecklad och kan inte längre ändras." in response.content.decode()
+    routine.refresh_from_db()
+    assert routine.title == "Ny rubrik"
+
+
+def test_evaluator_sees_no_workshop_page(world, client):
+    workshop = make_workshop(world)
+    for role in ("evaluator", "auditor", "trainer", "participant"):
+        sign_in(client, world["users"][role])
+        assert client.get(reverse("collaboration:workshop", args=[workshop.pk])).status_code == 403
