@@ -23,6 +23,7 @@ urlpatterns = [
     path("training/", include("grannar.training.urls")),
     path("reporting/", include("grannar.reporting.urls")),
     path("evaluation/", include("grannar.evaluation.urls")),
+    path("collaboration/", include("grannar.collaboration.urls")),
     path("s/<str:token>/", evaluation_views.survey_answer_view, name="survey_answer"),
     path("verify/<str:code>/", training_views.certificate_verify_view, name="certificate_verify"),
     path("", include("grannar.site.urls")),

@@ -151,6 +151,124 @@ def person_url(name: str) -> Callable[[dict, str], str]:
     return lambda world, target: reverse(name, args=[world[f"{target}_person"].pk])
 
 
+def collaboration_url(name: str, kind: str = "workshop") -> Callable[[dict, str], str]:
+    """A URL about the `target` municipality's pilot workshop, its first member or its first
+    routine (made where the data has none)."""
+
+    def url(world, target):
+        from django_scopes import scopes_disabled
+
+        from grannar.collaboration.models import PilotWorkshop
+        from tests.collaboration.helpers import make_routine, make_workshop
+
+        with scopes_disabled():
+            municipality = world[f"{target}_person"].municipality
+            workshop = PilotWorkshop.objects.filter(
+                programme=world["programme"], municipality=municipality
+            ).first() or make_workshop(world, municipality=municipality)
+            objects = {
+                "workshop": workshop,
+                "member": workshop.members.first(),
+                "routine": workshop.routines.first() or make_routine(workshop),
+            }
+        args = [objects[kind].pk] + (["testing"] if name == "collaboration:routine_step" else [])
+        return reverse(name, args=args)
+
+    return url
+
+
+def support_url(name: str, kind: str = "person") -> Callable[[dict, str], str]:
+    """A URL about a support resource of the `target` municipality, their engagement or their
+    reference letter (made where the data has none)."""
+
+    def url(world, target):
+        from decimal import Decimal
+
+        from django_scopes import scopes_disabled
+
+        from grannar.collaboration.support import engagement_record, reference_letter_issue
+        from grannar.people.models import Person
+        from tests.factories import make_person, make_session
+
+        with scopes_disabled():
+            municipality = world[f"{target}_person"].municipality
+            person = Person.objects.filter(
+                support_resource=True, municipality=municipality
+            ).first() or make_person(municipality=municipality, support_resource=True)
+            engagement = person.engagements.first() or engagement_record(
+                person=person,
+                session=make_session(programme=world["programme"], days_ahead=-1),
+                role="panel",
+                hours=Decimal(1),
+                by=None,
+            )
+            letter = person.reference_letters.first() or reference_letter_issue(
+                person=person, programme=world["programme"], by=None
+            )
+        objects = {"person": person, "engagement": engagement, "letter": letter}
+        return reverse(name, args=[objects[kind].pk])
+
+    return url
+
+
+def plan_url(name: str, kind: str = "plan") -> Callable[[dict, str], str]:
+    """A URL about a competence-supply plan of the `target` municipality or its need."""
+
+    def url(world, target):
+        import datetime as dt
+
+        from django_scopes import scopes_disabled
+
+        from grannar.collaboration.models import CompetencePlan
+        from grannar.collaboration.plans import need_set, plan_create
+        from grannar.programmes.models import StaffCategory
+        from tests.factories import make_workplace
+
+        with scopes_disabled():
+            municipality = world[f"{target}_person"].municipality
+            plan = CompetencePlan.objects.filter(
+                workplace__municipality=municipality, status="draft"
+            ).first() or plan_create(
+                programme=world["programme"],
+                workplace=make_workplace(municipality=municipality),
+                period_start=dt.date(2025, 1, 1),
+                period_end=dt.date(2025, 12, 31),
+                by=None,
+            )
+            need = plan.needs.first() or need_set(
+                plan=plan, staff_category=StaffCategory.objects.first(), head_count=2, by=None
+            )
+        args = [plan.pk] if kind == "plan" else [need.pk]
+        if name == "collaboration:plan_step":
+            args.append("adopt")
+        return reverse(name, args=args)
+
+    return url
+
+
+def lesson_url(world, target):
+    """A lesson the coordinator wrote ('own') or an admin wrote ('other')."""
+    from django_scopes import scopes_disabled
+
+    from grannar.collaboration.lessons import lesson_create
+
+    author = world["users"]["coordinator" if target == "own" else "admin"]
+    with scopes_disabled():
+        lesson = lesson_create(
+            programme=world["programme"],
+            title="Lärdom",
+            context="C",
+            what_we_did="W",
+            what_happened="H",
+            recommendation="R",
+            by=author,
+        )
+    return reverse("collaboration:lesson_edit", args=[lesson.pk])
+
+
+MANAGER_OWN = {"other": {"coordinator": 404}}
+MANAGER_POST = everyone(403, anonymous=302, admin=405, coordinator=405)
+
 TABLE: dict[str, Case] = {
     "healthz": Case(lambda w, t: reverse("healthz"), everyone(200)),
     "login": Case(lambda w, t: reverse("login"), everyone(302, anonymous=200)),
@@ -287,6 +405,74 @@ TABLE: dict[str, Case] = {
         ),
         MANAGERS,
         other={"coordinator": 404},
+    ),
+    "collaboration:workshop_list": Case(
+        lambda w, t: reverse("collaboration:workshop_list"), MANAGERS
+    ),
+    "collaboration:workshop_create": Case(
+        lambda w, t: reverse("collaboration:workshop_create"), MANAGERS
+    ),
+    "collaboration:workshop": Case(
+        collaboration_url("collaboration:workshop"), MANAGERS, **MANAGER_OWN
+    ),
+    "collaboration:workshop_edit": Case(
+        collaboration_url("collaboration:workshop_edit"), MANAGERS, **MANAGER_OWN
+    ),
+    "collaboration:member_add": Case(collaboration_url("collaboration:member_add"), MANAGER_POST),
+    "collaboration:member_remove": Case(
+        collaboration_url("collaboration:member_remove", "member"), MANAGER_POST
+    ),
+    "collaboration:meeting_create": Case(
+        collaboration_url("collaboration:meeting_create"), MANAGERS, **MANAGER_OWN
+    ),
+    "collaboration:routine_create": Case(
+        collaboration_url("collaboration:routine_create"), MANAGERS, **MANAGER_OWN
+    ),
+    "collaboration:routine": Case(
+        collaboration_url("collaboration:routine", "routine"), MANAGERS, **MANAGER_OWN
+    ),
+    "collaboration:routine_edit": Case(
+        collaboration_url("collaboration:routine_edit", "routine"), MANAGERS, **MANAGER_OWN
+    ),
+    "collaboration:routine_step": Case(
+        collaboration_url("collaboration:routine_step", "routine"), MANAGER_POST
+    ),
+    "collaboration:support_list": Case(
+        lambda w, t: reverse("collaboration:support_list"), MANAGERS
+    ),
+    "collaboration:support_resource": Case(
+        support_url("collaboration:support_resource"), MANAGERS, **MANAGER_OWN
+    ),
+    "collaboration:engagement_add": Case(support_url("collaboration:engagement_add"), MANAGER_POST),
+    "collaboration:engagement_remove": Case(
+        support_url("collaboration:engagement_remove", "engagement"), MANAGER_POST
+    ),
+    "collaboration:outcome_set": Case(support_url("collaboration:outcome_set"), MANAGER_POST),
+    "collaboration:letter_issue": Case(support_url("collaboration:letter_issue"), MANAGER_POST),
+    "collaboration:letter_download": Case(
+        support_url("collaboration:letter_download", "letter"),
+        MANAGERS,
+        page=False,
+        **MANAGER_OWN,
+    ),
+    "collaboration:plan_list": Case(lambda w, t: reverse("collaboration:plan_list"), MANAGERS),
+    "collaboration:plan_create": Case(lambda w, t: reverse("collaboration:plan_create"), MANAGERS),
+    "collaboration:plan": Case(plan_url("collaboration:plan"), MANAGERS, **MANAGER_OWN),
+    "collaboration:plan_edit": Case(plan_url("collaboration:plan_edit"), MANAGERS, **MANAGER_OWN),
+    "collaboration:need_set": Case(plan_url("collaboration:need_set"), MANAGER_POST),
+    "collaboration:need_remove": Case(plan_url("collaboration:need_remove", "need"), MANAGER_POST),
+    "collaboration:plan_step": Case(plan_url("collaboration:plan_step"), MANAGER_POST),
+    "collaboration:lesson_list": Case(
+        lambda w, t: reverse("collaboration:lesson_list"),
+        everyone(403, anonymous=302, admin=200, coordinator=200, evaluator=200),
+    ),
+    "collaboration:lesson_create": Case(
+        lambda w, t: reverse("collaboration:lesson_create"), MANAGERS
+    ),
+    "collaboration:lesson_edit": Case(lesson_url, MANAGERS, **MANAGER_OWN),
+    "collaboration:reference_verify": Case(
+        lambda w, t: reverse("collaboration:reference_verify", args=["NOSUCHCODE"]),
+        everyone(404),
     ),
 }
 

@@ -18,6 +18,7 @@ SECRET_PARAMETERS = {
     "survey_answer": "token",
     "certificate_verify": "code",
     "training:calendar_feed": "token",
+    "collaboration:reference_verify": "code",
 }
 
 

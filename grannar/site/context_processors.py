@@ -29,8 +29,14 @@ def navigation(request) -> dict:
         items.append((reverse("training:municipality"), _("My municipality")))
     if user.is_superuser or user.has_role("admin", "coordinator"):
         items.append((reverse("people:list"), _("People")))
+        items.append((reverse("collaboration:workshop_list"), _("Collaboration")))
     if user.is_superuser or user.has_role("admin", "evaluator"):
         items.append((reverse("evaluation:survey_list"), _("Surveys")))
+    # Admins and coordinators reach the lessons through the collaboration pages.
+    if user.has_role("evaluator") and not (
+        user.is_superuser or user.has_role("admin", "coordinator")
+    ):
+        items.append((reverse("collaboration:lesson_list"), _("Lessons learned")))
     if user.is_superuser or user.has_role("admin", "auditor"):
         items.append((reverse("training:attestation_audit"), _("Attestations")))
         items.append((reverse("training:evidence_list"), _("Attendance evidence")))

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grannar.collaboration.selectors import follow_ups_due
 from grannar.core.audit import action_description
 from grannar.core.models import AuditEvent
 from grannar.people.models import Person, Role
@@ -42,6 +43,7 @@ def start_page_context(user) -> dict:
             .annotate(people=Count("person"))
             .order_by("name")
         )
+        context["follow_ups_due"] = list(follow_ups_due(user=user))
     if Role.TRAINER in roles:
         context["trained_sessions"] = list(
             user.trained_sessions.select_related("course")

@@ -46,6 +46,7 @@ ROLE_TOOLS: dict[str, list[Tool]] = {
         Tool("training:municipality", _("Bookings and waiting lists of your staff")),
         Tool("people:list", _("Your municipality's staff")),
         Tool("people:create", _("Add a person")),
+        Tool("collaboration:workshop_list", _("Pilot workshop")),
         Tool("training:catalogue", _("Courses to register staff for")),
         Tool("reporting:dashboard", _("Dashboard"), per_programme=True),
     ],
