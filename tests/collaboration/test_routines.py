@@ -443,3 +443,12 @@ def test_evaluator_sees_no_workshop_page(world, client):
     for role in ("evaluator", "auditor", "trainer", "participant"):
         sign_in(client, world["users"][role])
         assert client.get(reverse("collaboration:workshop", args=[workshop.pk])).status_code == 403
+
+
+def test_the_embedded_runtime_queues_the_daily_sweep(world, django_capture_on_commit_callbacks):
+    from grannar.site.management.commands.serve import queue_daily_jobs
+
+    routine = _adopted(world, days_ago=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        queue_daily_jobs()
+    assert [m.to for m in mail.outbox] == [[routine.owner.person.email]]

@@ -7,6 +7,7 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 
+from grannar.collaboration.notifications import send_due_routine_reminders
 from grannar.core.management.base import AdminCommand
 from grannar.demo import demo_load
 from grannar.demo.people import DEMO_DOMAIN, demo_totp_secret
@@ -29,6 +30,14 @@ def web_server_command(host: str, port: int) -> list[str]:
         "--logger-class",
         "grannar.core.access_log.AccessLogger",
     ]
+
+
+DAY = 24 * 60 * 60
+
+
+def queue_daily_jobs() -> None:
+    """The jobs the embedded runtime queues once a day (production runs them from cron)."""
+    send_due_routine_reminders.enqueue()
 
 
 def _stop(signum, frame):
@@ -61,8 +70,13 @@ class Command(AdminCommand):
         signal.signal(signal.SIGTERM, _stop)
         self.stdout.write(self.style.SUCCESS(f"Grannar is running on http://{host}:{port}/"))
         self.stdout.write("Press Ctrl-C to stop the web server and the task worker.")
+        next_daily = time.monotonic()
         try:
             while all(process.poll() is None for process in processes):
+                if time.monotonic() >= next_daily:
+                    # What a cron job does in production: the worker runs it (idempotent).
+                    queue_daily_jobs()
+                    next_daily = time.monotonic() + DAY
                 time.sleep(0.5)
         except KeyboardInterrupt:
             pass
