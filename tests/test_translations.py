@@ -14,9 +14,12 @@ def po_entries() -> list[tuple[str, str]]:
     entries = []
     for block in text.split("\n\n")[1:]:
         msgid = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
+        context = re.search(r'^msgctxt "(.*)"', block, re.M)
         msgstrs = re.findall(r'^msgstr(?:\[\d\])? ((?:".*"\n?)+)', block, re.M)
         if msgid:
             joined = "".join(re.findall(r'"(.*)"', msgid.group(1)))
+            if context:  # gettext keys a message with a context as "context\x04msgid"
+                joined = f"{context.group(1)}\x04{joined}"
             entries.append((joined, ["".join(re.findall(r'"(.*)"', m)) for m in msgstrs]))
     return entries
 
@@ -36,3 +39,13 @@ def test_compiled_catalogue_matches_the_source():
 
 def unescape(text: str) -> str:
     return text.replace("\\n", "\n").replace('\\"', '"').replace("\\\\", "\\")
+
+
+def test_a_cancelled_registration_and_a_cancelled_session_read_differently():
+    from django.utils import translation
+
+    from grannar.training.models import Registration, Session
+
+    with translation.override("sv"):
+        assert str(Registration.Status.CANCELLED.label) == "avbokad"
+        assert str(Session.Status.CANCELLED.label) == "inställt"

@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 
 from grannar.people.models import Person
@@ -183,7 +184,8 @@ class Registration(models.Model):
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", _("confirmed")
         WAITLISTED = "waitlisted", _("waiting list")
-        CANCELLED = "cancelled", _("cancelled")
+        # A cancelled registration is "avbokad"; a cancelled session "inställt".
+        CANCELLED = "cancelled", pgettext_lazy("registration", "cancelled")
         ATTENDED = "attended", _("attended")
         NO_SHOW = "no_show", _("did not come")
 
