@@ -377,6 +377,7 @@ def test_region_demo_has_collaboration_in_every_state(capsys):
         assert routine.sectors.count() >= 2
         assert routine.owner is not None
         assert routine.owner.workshop_id == routine.workshop_id
+        assert routine.owner.sector in routine.sectors.all()
         written = timezone.localtime(routine.created).date()
         steps = [written, routine.testing_from, routine.adopted_on, routine.followed_up_on]
         taken = [day for day in steps if day is not None]
@@ -434,7 +435,12 @@ def test_region_demo_has_collaboration_in_every_state(capsys):
     assert 0.3 < plans.count() / with_participants < 0.7
     assert all(plan.needs.exists() for plan in plans)
     assert PlanNeed.objects.filter(courses__isnull=False).exists()
-    assert all(p.adopted_on and p.decision_reference for p in plans.exclude(status="draft"))
+    for plan in plans.exclude(status="draft").select_related("workplace"):
+        assert plan.decision_reference
+        days = [plan.adopted_on, plan.followed_up_on or plan.adopted_on]
+        assert programme.starts <= days[0] <= days[1] <= programme.ends
+        if plan.workplace.municipality_id == ockero.municipality_id:
+            assert days[1] <= ockero.left
 
     # Five courses handed over after the programme, run again with attendance afterwards.
     handed = Course.objects.filter(programme=programme, handed_over_on__isnull=False)

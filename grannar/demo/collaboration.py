@@ -327,7 +327,7 @@ class CollaborationDemo:
             elif person.staff_category is not None:
                 staff[(person.municipality_id, person.staff_category.sector_id)].append(person)
         workshops = self._workshops(memberships, staff)
-        self._support(memberships, supports, workshops)
+        self._support(memberships, supports)
         self._plans()
         courses = self._handover(memberships)
         self._lessons(workshops, courses)
@@ -341,9 +341,9 @@ class CollaborationDemo:
     def _workshops(self, memberships, staff) -> list[PilotWorkshop]:
         rng = self.rng
         subgoals = {s.number: s for s in self.programme.subgoals.all()}
-        # A small municipality's group lacks housing: its HVB home closed early on.
+        # One group lacks the last of the sectors (housing), so that there is a group to flag.
         short = memberships[-1] if len(memberships) > 1 else None
-        workshops, members, meetings, attendees, routines, routine_sectors = [], [], [], [], [], []
+        workshops, meetings, attendees, routines, routine_sectors = [], [], [], [], []
         titles = list(ROUTINES)
         rng.shuffle(titles)
         statuses = [
@@ -369,7 +369,7 @@ class CollaborationDemo:
                 [subgoals[n] for n in sorted({3, rng.choice([1, 2])}) if n in subgoals]
             )
             workshops.append(workshop)
-            codes = [c for c in GROUP_SECTORS if membership is not short or c != "boende"]
+            codes = list(GROUP_SECTORS[:-1] if membership is short else GROUP_SECTORS)
             if membership is not short and rng.random() < 0.4:
                 codes.append(EXTRA_SECTOR)
             group = []
@@ -386,7 +386,6 @@ class CollaborationDemo:
                         )
                     )
             GroupMember.objects.bulk_create(group)
-            members += group
             first, last = self._window(membership)
             days = sorted({_between(rng, first, last) for _ in range(rng.randint(4, 7))})
             for day in days:
@@ -403,12 +402,16 @@ class CollaborationDemo:
                 status = statuses[step % len(statuses)]
                 title, problem = titles[step % len(titles)]
                 step += 1
-                routine = self._routine(workshop, group, status, title, problem, first, last)
-                routines.append(routine)
                 bound = sorted({m.sector_id for m in group}) or [
                     self.sectors[c].pk for c in GROUP_SECTORS[:2] if c in self.sectors
                 ]
-                routine_sectors.append(rng.sample(bound, k=min(len(bound), rng.choice([2, 3]))))
+                chosen = rng.sample(bound, k=min(len(bound), rng.choice([2, 3])))
+                # The owner is a member from one of the sectors the routine binds.
+                owners = [m for m in group if m.sector_id in chosen]
+                routine = self._routine(workshop, status, title, problem, first, last)
+                routine.owner = rng.choice(owners) if owners else None
+                routines.append(routine)
+                routine_sectors.append(chosen)
         Meeting.objects.bulk_create(meetings)
         Meeting.attendees.through.objects.bulk_create(
             Meeting.attendees.through(meeting_id=m.pk, groupmember_id=g.pk) for m, g in attendees
@@ -427,14 +430,12 @@ class CollaborationDemo:
         self.routines = routines
         return workshops
 
-    def _routine(self, workshop, group, status, title, problem, first, last) -> Routine:
+    def _routine(self, workshop, status, title, problem, first, last) -> Routine:
         """A routine with the dates of the steps its status says it has taken, all within the
         workshop's time in the programme; a follow-up comes after its due date."""
         rng = self.rng
         months = self.programme.follow_up_months
         routine = Routine(workshop=workshop, title=title, problem=problem, status=status)
-        owner = rng.choice(group) if group else None
-        routine.owner = owner
         if status == Routine.Status.FOLLOWED_UP:
             followed = last - dt.timedelta(days=rng.randint(5, 40))
             due = followed - dt.timedelta(days=rng.randint(0, 30))
@@ -449,8 +450,9 @@ class CollaborationDemo:
             testing = _between(rng, first + dt.timedelta(days=45), last - dt.timedelta(days=20))
         else:
             testing = None
+        # Written some weeks before testing began (a draft: some time during the workshop).
         written = (testing or _between(rng, first, last)) - dt.timedelta(days=rng.randint(14, 45))
-        routine.written = max(min(written, testing or written), first - dt.timedelta(days=30))
+        routine.written = max(written, first - dt.timedelta(days=30))
         routine.testing_from = testing
         if adopted is not None:
             routine.adopted_on = adopted
@@ -469,7 +471,7 @@ class CollaborationDemo:
             routine.retired_on = min(last, adopted + dt.timedelta(days=rng.randint(30, 90)))
         return routine
 
-    def _support(self, memberships, supports, workshops) -> None:
+    def _support(self, memberships, supports) -> None:
         """Each support resource takes part in a few sessions and some of their own workshop's
         meetings, and has an outcome at the programme's end and mostly at follow-up."""
         rng = self.rng
@@ -509,7 +511,7 @@ class CollaborationDemo:
                         hours=Decimal("1.5"),
                     )
                 )
-            # Every outcome occurs: the first few people take them in turn.
+            # Every outcome occurs: the first few people take them in turn, and keep them.
             first = OUTCOMES[index] if index < len(OUTCOMES) else rng.choice(OUTCOMES)
             outcomes.append(
                 Outcome(
@@ -524,6 +526,8 @@ class CollaborationDemo:
                 later = rng.choices(
                     [first, Outcome.Result.WORK, Outcome.Result.STUDIES], weights=[2, 2, 1]
                 )[0]
+                if index < len(OUTCOMES):
+                    later = first
                 outcomes.append(
                     Outcome(
                         person=person,
@@ -565,7 +569,7 @@ class CollaborationDemo:
         for workplace in workplaces:
             if rng.random() >= 0.55:
                 continue
-            year = rng.choice([2017, 2018])
+            year = rng.choice([self.programme.starts.year + 1, self.programme.starts.year + 2])
             status = rng.choices(
                 [
                     CompetencePlan.Status.DRAFT,
@@ -574,7 +578,6 @@ class CollaborationDemo:
                 ],
                 weights=[1, 5, 3],
             )[0]
-            last = min(self.end, left.get(workplace.municipality_id, self.end))
             plan = CompetencePlan(
                 programme=self.programme,
                 workplace=workplace,
@@ -583,19 +586,19 @@ class CollaborationDemo:
                 actions=rng.choice(PLAN_ACTIONS),
                 status=status,
             )
+            # Adopted around the start of its period, and while the municipality took part.
+            last = min(self.end, left.get(workplace.municipality_id, self.end))
+            latest = min(last, dt.date(year, 6, 30))
             if status != CompetencePlan.Status.DRAFT:
-                plan.adopted_on = _between(
-                    rng, dt.date(year - 1, 10, 1), min(last, dt.date(year, 6, 30))
-                )
+                adopted = _between(rng, latest - dt.timedelta(days=270), latest)
+                plan.adopted_on = adopted
                 plan.decision_reference = (
-                    f"Ledningsgruppens protokoll {plan.adopted_on:%Y-%m-%d}, § {rng.randint(2, 30)}"
+                    f"Ledningsgruppens protokoll {adopted:%Y-%m-%d}, § {rng.randint(2, 30)}"
                 )
-            if status == CompetencePlan.Status.FOLLOWED_UP:
-                plan.followed_up_on = _between(
-                    rng,
-                    plan.adopted_on + dt.timedelta(days=120),
-                    max(plan.adopted_on + dt.timedelta(days=120), last),
-                )
+                if adopted + dt.timedelta(days=120) > last:
+                    plan.status = CompetencePlan.Status.ADOPTED
+            if plan.status == CompetencePlan.Status.FOLLOWED_UP:
+                plan.followed_up_on = _between(rng, plan.adopted_on + dt.timedelta(days=120), last)
                 plan.follow_up_note = "Hälften av behoven är mötta; resten flyttas till nästa år."
             plans.append(plan)
             own = categories.get(workplace.sector_id) or [
