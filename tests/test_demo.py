@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from django_scopes import scopes_disabled
 
 from grannar.demo import demo_load
+from grannar.demo.collaboration import collaboration_fingerprint
 from grannar.demo.people import (
     _AREAS,
     _SECTOR_UNITS,
@@ -38,8 +39,18 @@ def test_demo_plan_is_deterministic(programme):
 def test_demo_loads_the_same_data_twice_from_scratch():
     first = demo_load(scale="small")
     fingerprint = demo_fingerprint(first.programme)
+    collaboration = collaboration_fingerprint(first.programme)
+    from grannar.collaboration.models import (
+        CompetencePlan,
+        Engagement,
+        Lesson,
+        Outcome,
+        PilotWorkshop,
+    )
     from grannar.training.models import Course, MonthlyAttestation, Registration, Session
 
+    for model in (Lesson, Engagement, Outcome, CompetencePlan, PilotWorkshop):
+        model.objects.all().delete()
     for model in (MonthlyAttestation, Registration, Session, Course):
         model.objects.all().delete()
     User.objects.filter(person__isnull=False).update(person=None)
@@ -48,6 +59,7 @@ def test_demo_loads_the_same_data_twice_from_scratch():
     second = demo_load(scale="small")
     assert second.people_created == first.people_created
     assert demo_fingerprint(second.programme) == fingerprint
+    assert collaboration_fingerprint(second.programme) == collaboration
 
 
 def test_demo_again_adds_nothing():
@@ -286,3 +298,175 @@ def test_demo_organisation_numbers_are_valid_and_some_workplaces_are_private():
     assert all(name.startswith("HVB") and number.startswith("556") for name, number in private)
     for number in numbers + [number for _name, number in private]:
         organisation_number_validator(number)
+
+
+def test_region_demo_has_collaboration_in_every_state(capsys):
+    """The summary shows the collaboration object with everything the programme did: a workshop
+    per participating municipality, routines in every status, support resources' hours and
+    outcomes, plans for part of the workplaces and five handed-over courses."""
+    from django.db.models import F
+
+    from grannar.collaboration.models import (
+        CompetencePlan,
+        Engagement,
+        GroupMember,
+        Lesson,
+        Meeting,
+        Outcome,
+        PilotWorkshop,
+        PlanNeed,
+        Routine,
+    )
+    from grannar.programmes.selectors import members_on
+    from grannar.training.models import Course, Registration, Session
+
+    programme = demo_load().programme
+    call_command("report", "summary", "--programme", "nya-grannar", "--format", "json")
+    summary = json.loads(capsys.readouterr().out)
+    collaboration = summary["collaboration"]
+    # Öckerö has left: its workshop is kept but counts no more as of today.
+    taking_part = members_on(programme, timezone.localdate()).count()
+    assert taking_part == 10
+    assert collaboration["pilot_workshops"] == taking_part
+    assert collaboration["full_sector_coverage"] == taking_part - 1
+    assert set(collaboration["routines"]) == set(Routine.Status.values)
+    assert all(n > 0 for n in collaboration["routines"].values())
+    assert collaboration["follow_ups_due"] > 0
+    assert collaboration["routines_in_use_at_follow_up"] > 0
+    assert collaboration["support_resources_engaged"] > 0
+    assert collaboration["support_resource_hours"] > 0
+    assert {"work", "studies", "internship", "job_seeking", "unknown"} <= set(
+        collaboration["support_resource_outcomes"]
+    )
+    assert 0 < collaboration["plan_coverage"] < 1
+    assert collaboration["handed_over_courses"] == 5
+    assert collaboration["sessions_after_handover"] >= 10
+    # The headline stays: no programme session falls after a handover.
+    assert summary["participants"] > 1700
+    assert summary["target_participants"] == 1100
+    assert not Session.objects.filter(
+        course__programme=programme,
+        starts__date__lte=programme.ends,
+        starts__date__gt=F("course__handed_over_on"),
+    ).exists()
+
+    participating = programme.memberships.filter(participates=True)
+    workshops = PilotWorkshop.objects.filter(programme=programme)
+    assert set(workshops.values_list("municipality", flat=True)) == set(
+        participating.values_list("municipality", flat=True)
+    )
+    focuses = list(workshops.values_list("focus", flat=True))
+    assert len(set(focuses)) == len(focuses) == 11
+    for workshop in workshops:
+        members = list(workshop.members.select_related("person__staff_category"))
+        assert [m.role for m in members].count(GroupMember.Role.LEAD) == 1
+        assert all(m.person.municipality_id == workshop.municipality_id for m in members)
+        assert all(m.person.staff_category.sector_id == m.sector_id for m in members)
+        assert workshop.subgoals.exists()
+        assert workshop.meetings.count() >= 3
+    short = [w for w in workshops if w.members.values("sector").distinct().count() < 3]
+    assert len(short) == 1
+    meetings = Meeting.objects.filter(workshop__programme=programme)
+    assert all(m.attendees.exists() and m.notes for m in meetings)
+    assert meetings.exclude(decisions="").exists()
+    assert all(programme.starts <= m.date <= programme.ends for m in meetings)
+
+    # Routines: dates follow the steps, inside the programme; a follow-up after its due date.
+    routines = Routine.objects.filter(workshop__programme=programme)
+    for routine in routines:
+        assert routine.sectors.count() >= 2
+        assert routine.owner is not None
+        assert routine.owner.workshop_id == routine.workshop_id
+        assert routine.owner.sector in routine.sectors.all()
+        written = timezone.localtime(routine.created).date()
+        steps = [written, routine.testing_from, routine.adopted_on, routine.followed_up_on]
+        taken = [day for day in steps if day is not None]
+        assert taken == sorted(taken), routine.title
+        assert programme.starts <= written
+        assert all(day <= programme.ends for day in taken)
+        if routine.status == Routine.Status.FOLLOWED_UP:
+            assert routine.follow_up_due <= routine.followed_up_on
+            assert routine.in_use
+        if routine.status == Routine.Status.ADOPTED:
+            assert routine.decided_by
+            assert routine.decision_reference
+    assert {r.in_use for r in routines.filter(status=Routine.Status.FOLLOWED_UP)} == {
+        "yes",
+        "partly",
+        "no",
+    }
+    # The municipality that left keeps its history, all of it before it left.
+    ockero = participating.get(municipality__code="1407")
+    assert meetings.filter(workshop__municipality=ockero.municipality).exists()
+    assert not meetings.filter(
+        workshop__municipality=ockero.municipality, date__gt=ockero.left
+    ).exists()
+    for routine in routines.filter(workshop__municipality=ockero.municipality):
+        days = [routine.testing_from, routine.adopted_on, routine.followed_up_on]
+        assert all(day <= ockero.left for day in days if day is not None)
+
+    # Support resources take part in sessions and in their own municipality's meetings.
+    engagements = Engagement.objects.all()
+    assert all(e.person.support_resource for e in engagements.select_related("person"))
+    assert {e.role for e in engagements.filter(session__isnull=False)} >= {
+        "co_trainer",
+        "panel",
+        "experience_expert",
+    }
+    at_meetings = engagements.filter(meeting__isnull=False)
+    assert at_meetings.exists()
+    assert not at_meetings.exclude(
+        meeting__workshop__municipality=F("person__municipality")
+    ).exists()
+    assert {o.moment for o in Outcome.objects.all()} == set(Outcome.Moment.values)
+
+    # Plans for about half the workplaces with participants, in every status, with needs.
+    plans = CompetencePlan.objects.filter(programme=programme)
+    assert {p.status for p in plans} == set(CompetencePlan.Status.values)
+    with_participants = (
+        Registration.objects.filter(
+            session__course__programme=programme, status=Registration.Status.ATTENDED
+        )
+        .exclude(person__workplace=None)
+        .values("person__workplace")
+        .distinct()
+        .count()
+    )
+    assert 0.3 < plans.count() / with_participants < 0.7
+    assert all(plan.needs.exists() for plan in plans)
+    assert PlanNeed.objects.filter(courses__isnull=False).exists()
+    for plan in plans.exclude(status="draft").select_related("workplace"):
+        assert plan.decision_reference
+        days = [plan.adopted_on, plan.followed_up_on or plan.adopted_on]
+        assert programme.starts <= days[0] <= days[1] <= programme.ends
+        if plan.workplace.municipality_id == ockero.municipality_id:
+            assert days[1] <= ockero.left
+
+    # Five courses handed over after the programme, run again with attendance afterwards.
+    handed = Course.objects.filter(programme=programme, handed_over_on__isnull=False)
+    assert handed.count() == 5
+    assert all(c.handed_over_on > programme.ends and c.receiving_organiser for c in handed)
+    later = Registration.objects.filter(
+        session__course__in=handed, session__starts__date__gt=programme.ends
+    )
+    assert later.filter(status=Registration.Status.ATTENDED, attendance__isnull=False).exists()
+    assert not later.filter(person__municipality=ockero.municipality).exists()
+
+    lessons = Lesson.objects.filter(programme=programme)
+    assert lessons.count() == 12
+    assert lessons.exclude(workshop=None).exists()
+    assert lessons.exclude(routine=None).exists()
+    assert lessons.exclude(course=None).exists()
+    assert all(
+        lesson.context and lesson.what_we_did and lesson.what_happened and lesson.recommendation
+        for lesson in lessons
+    )
+
+    # Loading again adds nothing and changes nothing.
+    fingerprint = collaboration_fingerprint(programme)
+    counts = [m.objects.count() for m in (PilotWorkshop, Routine, Engagement, CompetencePlan)]
+    demo_load()
+    assert collaboration_fingerprint(programme) == fingerprint
+    assert [
+        m.objects.count() for m in (PilotWorkshop, Routine, Engagement, CompetencePlan)
+    ] == counts

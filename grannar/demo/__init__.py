@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 
 from grannar.core.audit import log_action
+from grannar.demo.collaboration import CollaborationDemo
 from grannar.demo.evaluation import EvaluationDemo
 from grannar.demo.people import DEMO_DOMAIN, SEED, DemoBuilder, demo_accounts
 from grannar.demo.programmes import (
@@ -65,6 +66,11 @@ def demo_load(*, scale: str = "region", password: str | None = None) -> DemoResu
                 admin=User.objects.filter(email=f"admin@{DEMO_DOMAIN}").first(),
             ).load()
             EvaluationDemo(programme, seed=SEED).load()
+            CollaborationDemo(
+                programme,
+                seed=SEED,
+                admin=User.objects.filter(email=f"admin@{DEMO_DOMAIN}").first(),
+            ).load()
         if created:
             log_action(
                 action="core.demo.loaded",
