@@ -388,7 +388,7 @@ def _target_share(goal: float | int, reached: float | int) -> str:
     return _percent(reached / goal) if goal else "–"
 
 
-def collaboration_chapter(document: Document, programme: Programme, scope: Scope) -> None:
+def _summary_collaboration(document: Document, programme: Programme, scope: Scope) -> None:
     """The collaboration figures and their targets, for the summary PDF."""
     result = collaboration_figures(scope)
     document.heading(_("Collaboration and lasting change"), level=2)
@@ -421,7 +421,7 @@ def summary_json(programme: Programme) -> str:
 
 
 def summary_document(programme: Programme) -> Document:
-    """Key figures and every breakdown, for the PDF summary."""
+    """Key figures, every breakdown and the collaboration figures, for the PDF summary."""
     scope = Scope(programme=programme)
     result = figures(scope)
     labels = labels_for(programme)
@@ -433,7 +433,7 @@ def summary_document(programme: Programme) -> Document:
     )
     for table in _document_breakdowns(result, labels):
         _breakdown_table(document, table)
-    collaboration_chapter(document, programme, scope)
+    _summary_collaboration(document, programme, scope)
     return document
 
 
@@ -472,7 +472,8 @@ def _breakdown_table(document: Document, table: Breakdown) -> None:
 
 def summary_xlsx(programme: Programme, *, made_by: str) -> bytes:
     """The summary as a workbook: what it is, the key figures as numbers, then one sheet per
-    breakdown with names (the municipality code beside the name) and each row's share."""
+    breakdown with names (the municipality code beside the name) and each row's share, and the
+    collaboration figures with their targets."""
     scope = Scope(programme=programme)
     result = figures(scope)
     labels = labels_for(programme)
