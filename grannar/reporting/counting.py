@@ -244,15 +244,53 @@ def collaboration_figures(scope: Scope) -> CollaborationFigures:
     return result
 
 
+def _workshops(scope: Scope):
+    """The workshops of the municipalities taking part on the report date, in the scope."""
+    workshops = PilotWorkshop.objects.filter(
+        programme=scope.programme,
+        municipality_id__in=members_on(scope.programme, scope.report_date),
+    )
+    if scope.municipality_id is not None:
+        workshops = workshops.filter(municipality_id=scope.municipality_id)
+    return workshops
+
+
+def overdue_routines(scope: Scope) -> list[dict]:
+    """The routines `follow_ups_due` counts, by the same rule: adopted on the report date and
+    past their due date without a follow-up; id, title, municipality and due date, the oldest
+    due first. One query."""
+    day = scope.report_date
+    with scopes_disabled():
+        routines = Routine.objects.filter(
+            workshop__in=_workshops(scope).values("pk"),
+            follow_up_due__lt=day,
+            # Adopted then, so adopted, followed up or retired now.
+            status__in=[
+                Routine.Status.ADOPTED,
+                Routine.Status.FOLLOWED_UP,
+                Routine.Status.RETIRED,
+            ],
+        ).values(
+            "id",
+            "title",
+            "workshop__municipality__name",
+            "status",
+            "created",
+            "testing_from",
+            "adopted_on",
+            "followed_up_on",
+            "retired_on",
+            "follow_up_due",
+        )
+        overdue = [r for r in routines if routine_status_on(r, day) == Routine.Status.ADOPTED]
+    return sorted(overdue, key=lambda r: (r["follow_up_due"], r["id"]))
+
+
 def _workshops_and_routines(scope: Scope, result: CollaborationFigures) -> None:
     """Workshops of the municipalities taking part on the report date (whenever recorded),
     their sector coverage, and their routines by status on that day."""
     day = scope.report_date
-    workshops = PilotWorkshop.objects.filter(
-        programme=scope.programme, municipality_id__in=members_on(scope.programme, day)
-    )
-    if scope.municipality_id is not None:
-        workshops = workshops.filter(municipality_id=scope.municipality_id)
+    workshops = _workshops(scope)
     sectors = list(
         workshops.annotate(sectors=Count("members__sector", distinct=True))
         .order_by()

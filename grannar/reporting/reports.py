@@ -9,13 +9,21 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grannar.collaboration.models import Outcome, Routine
 from grannar.core import charts, numbers
 from grannar.core.rules import UNKNOWN
 from grannar.core.spreadsheets import INTEGER, MONEY, PERCENT, Column, Spreadsheet
 from grannar.core.suppression import PRIMARY, SECONDARY, THRESHOLD, suppress
 from grannar.programmes.models import Programme
 from grannar.programmes.selectors import left_memberships
-from grannar.reporting.counting import Figures, collaboration_figures, figures, sek
+from grannar.reporting.counting import (
+    CollaborationFigures,
+    Figures,
+    collaboration_figures,
+    figures,
+    overdue_routines,
+    sek,
+)
 from grannar.reporting.documents import Document
 from grannar.reporting.selectors import Labels, Targets, labels_for, sessions_held, targets_for
 from grannar.training.facts import Scope
@@ -276,6 +284,131 @@ def _percent(ratio: float) -> str:
     return numbers.percent(ratio)
 
 
+# Collaboration and lasting change --------------------------------------------------------
+
+
+def collaboration_rows(result: CollaborationFigures) -> list[tuple[str, str, float | int]]:
+    """Every collaboration figure of the JSON summary as (JSON key, label, value), statuses and
+    outcomes by name: what the summary's sheet and PDF list. Every routine status is listed,
+    zeros included; outcomes only where someone has one."""
+    rows: list[tuple[str, str, float | int]] = [
+        ("pilot_workshops", _("Pilot workshops"), result.pilot_workshops),
+        (
+            "full_sector_coverage",
+            _("Pilot workshops spanning three or more sectors"),
+            result.full_sector_coverage,
+        ),
+    ]
+    for status in Routine.Status:
+        rows.append(
+            (
+                f"routines.{status.value}",
+                _("Routines: %(status)s") % {"status": status.label},
+                result.routines.get(status.value, 0),
+            )
+        )
+    rows += [
+        ("follow_ups_due", _("Routines with an overdue follow-up"), result.follow_ups_due),
+        (
+            "routines_in_use_at_follow_up",
+            _("Routines in use at follow-up"),
+            result.routines_in_use_at_follow_up,
+        ),
+        (
+            "support_resources_engaged",
+            _("Support resources engaged"),
+            result.support_resources_engaged,
+        ),
+        ("support_resource_hours", _("Support resource hours"), result.support_resource_hours),
+    ]
+    for outcome in Outcome.Result:
+        if outcome.value in result.support_resource_outcomes:
+            rows.append(
+                (
+                    f"support_resource_outcomes.{outcome.value}",
+                    _("Support resources' outcome: %(outcome)s") % {"outcome": outcome.label},
+                    result.support_resource_outcomes[outcome.value],
+                )
+            )
+    rows += [
+        ("plan_coverage", _("Plan coverage"), result.plan_coverage),
+        (
+            "handed_over_courses",
+            _("Courses handed over to the catalogue"),
+            result.handed_over_courses,
+        ),
+        (
+            "sessions_after_handover",
+            _("Sessions of handed-over courses after the handover"),
+            result.sessions_after_handover,
+        ),
+        (
+            "mixed_sector_sessions",
+            _("Sessions with participants from three or more sectors"),
+            result.mixed_sector_sessions,
+        ),
+    ]
+    return rows
+
+
+def collaboration_targets(
+    programme: Programme, result: CollaborationFigures
+) -> list[tuple[str, str, float | int, float | int]]:
+    """The collaboration targets the programme sets, as (key, label, target, reached). Routines
+    adopted are those adopted or since followed up."""
+    adopted = result.routines.get(Routine.Status.ADOPTED, 0) + result.routines.get(
+        Routine.Status.FOLLOWED_UP, 0
+    )
+    specs = [
+        (
+            "pilot_workshops",
+            _("Pilot workshops"),
+            programme.target_pilot_workshops,
+            result.pilot_workshops,
+        ),
+        ("routines_adopted", _("Routines adopted"), programme.target_routines_adopted, adopted),
+        (
+            "plan_coverage",
+            _("Plan coverage"),
+            None
+            if programme.target_plan_coverage is None
+            else float(programme.target_plan_coverage),
+            result.plan_coverage,
+        ),
+    ]
+    return [(key, label, goal, reached) for key, label, goal, reached in specs if goal is not None]
+
+
+def _shown(key: str, value: float | int) -> str:
+    """A collaboration figure as text: the coverage as a percentage, the rest as numbers."""
+    return _percent(value) if key == "plan_coverage" else display(value)
+
+
+def _target_share(goal: float | int, reached: float | int) -> str:
+    return _percent(reached / goal) if goal else "–"
+
+
+def _summary_collaboration(document: Document, programme: Programme, scope: Scope) -> None:
+    """The collaboration figures and their targets, for the summary PDF."""
+    result = collaboration_figures(scope)
+    document.heading(_("Collaboration and lasting change"), level=2)
+    document.table(
+        caption=_("Collaboration and lasting change"),
+        columns=[_("Figure"), _("Value")],
+        rows=[[label, _shown(key, value)] for key, label, value in collaboration_rows(result)],
+    )
+    goals = collaboration_targets(programme, result)
+    if goals:
+        document.table(
+            caption=_("Collaboration targets"),
+            columns=[_("Figure"), _("Target"), _("Reached"), _("Share of target")],
+            rows=[
+                [label, _shown(key, goal), _shown(key, reached), _target_share(goal, reached)]
+                for key, label, goal, reached in goals
+            ],
+        )
+
+
 # The summary ------------------------------------------------------------------------------
 
 
@@ -288,8 +421,9 @@ def summary_json(programme: Programme) -> str:
 
 
 def summary_document(programme: Programme) -> Document:
-    """Key figures and every breakdown, for the PDF summary."""
-    result = figures(Scope(programme=programme))
+    """Key figures, every breakdown and the collaboration figures, for the PDF summary."""
+    scope = Scope(programme=programme)
+    result = figures(scope)
     labels = labels_for(programme)
     document = Document(title=_("Summary: %(programme)s") % {"programme": programme.name})
     document.heading(document.title)
@@ -299,6 +433,7 @@ def summary_document(programme: Programme) -> Document:
     )
     for table in _document_breakdowns(result, labels):
         _breakdown_table(document, table)
+    _summary_collaboration(document, programme, scope)
     return document
 
 
@@ -337,8 +472,10 @@ def _breakdown_table(document: Document, table: Breakdown) -> None:
 
 def summary_xlsx(programme: Programme, *, made_by: str) -> bytes:
     """The summary as a workbook: what it is, the key figures as numbers, then one sheet per
-    breakdown with names (the municipality code beside the name) and each row's share."""
-    result = figures(Scope(programme=programme))
+    breakdown with names (the municipality code beside the name) and each row's share, and the
+    collaboration figures with their targets."""
+    scope = Scope(programme=programme)
+    result = figures(scope)
     labels = labels_for(programme)
     book = Spreadsheet(
         title=_("Summary"),
@@ -371,6 +508,30 @@ def summary_xlsx(programme: Programme, *, made_by: str) -> bytes:
             page.append([code] * coded + [shown, value, *share])
         if table.total != "":
             page.append([""] * coded + [_("Total"), table.total, 1.0 if table.total else 0.0])
+    together = collaboration_figures(scope)
+    page = book.sheet(_("Collaboration"), [Column(_("Figure")), Column(_("Value"))])
+    for key, label, value in collaboration_rows(together):
+        page.append([label, value])
+        page.cell(row=page.max_row, column=2).number_format = (
+            PERCENT if key == "plan_coverage" else INTEGER
+        )
+    goals = collaboration_targets(programme, together)
+    if goals:
+        page = book.sheet(
+            _("Collaboration targets"),
+            [
+                Column(_("Figure")),
+                Column(_("Target")),
+                Column(_("Reached")),
+                Column(_("Share of target"), PERCENT),
+            ],
+        )
+        for key, label, goal, reached in goals:
+            page.append([label, goal, reached, reached / goal if goal else 0.0])
+            for column in (2, 3):
+                page.cell(row=page.max_row, column=column).number_format = (
+                    PERCENT if key == "plan_coverage" else INTEGER
+                )
     return book.xlsx()
 
 
@@ -644,6 +805,237 @@ class Section:
     reached_panel: Panel
     targets: list[Panel]
     tables: list[Panel]
+    collaboration: "CollaborationPanel"
+
+
+@dataclass(frozen=True)
+class FigureTable:
+    """One collaboration figure of the dashboard: a sentence saying what it counts, a chart and
+    the table it is drawn from, rows of (code, label, value) under `heading` and `unit`."""
+
+    key: str
+    title: str
+    note: str
+    heading: str
+    unit: str
+    rows: list[tuple[str, str, Value]]
+    total: Value = ""
+    withheld: bool = False
+
+    @property
+    def chart(self) -> str:
+        return charts.bar_chart(
+            [(label, value) for _code, label, value in self.rows],
+            title=self.title,
+            empty="–",
+            heading=False,
+        )
+
+
+@dataclass(frozen=True)
+class CollaborationPanel:
+    """The collaboration figures of a section: key figures (code, label, value, what it
+    counts), the tables with charts, the targets where the section has them, and for admins the
+    routines whose follow-up is overdue."""
+
+    key_figures: list[tuple[str, str, Value, str]]
+    tables: list[FigureTable]
+    targets: TargetTable | None
+    overdue: list[dict]
+
+
+def collaboration_panel(
+    *,
+    programme: Programme,
+    scope: Scope,
+    sessions_held_: int,
+    suppressed: bool,
+    with_targets: bool,
+    admin: bool,
+) -> CollaborationPanel:
+    """The collaboration figures of `scope` for the dashboard. Counts of people (support
+    resources, their outcomes) are suppressed like every breakdown; workshops, routines, plans,
+    courses and sessions are not people and are shown as they are (docs/decisions.md). The
+    catalogue handover belongs to the programme, so a municipality's panel leaves it out."""
+    result = collaboration_figures(scope)
+    whole = scope.municipality_id is None
+    engaged = result.support_resources_engaged
+    few = suppressed and 0 < engaged < THRESHOLD
+    key_figures = [
+        (
+            "follow_ups_due",
+            _("Routines with an overdue follow-up"),
+            result.follow_ups_due,
+            _(
+                "Adopted routines whose follow-up date has passed without a follow-up being "
+                "recorded."
+            ),
+        ),
+        (
+            "routines_in_use_at_follow_up",
+            _("Routines in use at follow-up"),
+            result.routines_in_use_at_follow_up,
+            _("Followed-up routines that were found to be fully in use."),
+        ),
+        (
+            "support_resources_engaged",
+            _("Support resources engaged"),
+            small(engaged, suppressed=suppressed),
+            _(
+                "Support resources who took part in a session or a pilot-workshop meeting, or "
+                "attended a session, in the period."
+            ),
+        ),
+        (
+            "support_resource_hours",
+            _("Support resource hours"),
+            "–" if few else result.support_resource_hours,
+            _("The support resources' engagement hours, rounded down to whole hours each."),
+        ),
+        (
+            "plan_coverage",
+            _("Plan coverage"),
+            _percent(result.plan_coverage),
+            _(
+                "Workplaces with an adopted or followed-up competence-supply plan, as a share of "
+                "the workplaces with at least one participant."
+            ),
+        ),
+    ]
+    outcomes: dict[str, Value] = dict(result.support_resource_outcomes)
+    outcomes_total: Value = sum(result.support_resource_outcomes.values())
+    withheld = False
+    if suppressed:
+        hidden = suppress(result.support_resource_outcomes)
+        withheld = 0 < outcomes_total < 2 * THRESHOLD or hidden.total == SECONDARY
+        outcomes = {} if withheld else hidden.cells
+        outcomes_total = "" if withheld else hidden.total
+    full = result.full_sector_coverage
+    plans = result.workplaces_with_plan
+    tables = [
+        FigureTable(
+            key="pilot_workshops",
+            title=_("Pilot workshops by sector coverage"),
+            note=_(
+                "Workshops of the participating municipalities, by whether their project group "
+                "spans three or more sectors."
+            ),
+            heading=_("Sector coverage"),
+            unit=_("Pilot workshops"),
+            rows=[
+                ("full", _("Three or more sectors"), full),
+                ("partial", _("Fewer than three sectors"), result.pilot_workshops - full),
+            ],
+            total=result.pilot_workshops,
+        ),
+        FigureTable(
+            key="routines",
+            title=_("Routines by status"),
+            note=_(
+                "Each routine of the workshops counts once, in the status it had on the "
+                "period's last day (today while the period runs)."
+            ),
+            heading=_("Status"),
+            unit=_("Routines"),
+            rows=[
+                (status.value, str(status.label).capitalize(), result.routines.get(status, 0))
+                for status in Routine.Status
+            ],
+            total=sum(result.routines.values()),
+        ),
+        FigureTable(
+            key="support_resource_outcomes",
+            title=_("Support resources by outcome"),
+            note=_(
+                "Each support resource with a recorded outcome counts once, by the latest one "
+                "(the follow-up after the programme's end)."
+            ),
+            heading=_("Outcome"),
+            unit=_("Support resources"),
+            rows=[
+                (code, str(Outcome.Result(code).label).capitalize(), value)
+                for code, value in outcomes.items()
+            ],
+            total=outcomes_total,
+            withheld=withheld,
+        ),
+        FigureTable(
+            key="plans",
+            title=_("Workplaces with a competence-supply plan"),
+            note=_(
+                "Workplaces with at least one participant in the period, by whether they have an "
+                "adopted or followed-up competence-supply plan."
+            ),
+            heading=_("Workplaces"),
+            unit=_("Workplaces"),
+            rows=[
+                ("with_plan", _("With a plan"), plans),
+                (
+                    "without_plan",
+                    _("Without a plan"),
+                    result.workplaces_with_participants - plans,
+                ),
+            ],
+            total=result.workplaces_with_participants,
+        ),
+    ]
+    if whole:
+        tables.append(
+            FigureTable(
+                key="handover",
+                title=_("Courses handed over to the regular catalogue"),
+                note=_(
+                    "Courses handed over to the regular catalogue, and their sessions that "
+                    "started after the handover; those sessions count in no other figure."
+                ),
+                heading=_("Figure"),
+                unit=_("Number"),
+                rows=[
+                    ("handed_over_courses", _("Courses handed over"), result.handed_over_courses),
+                    (
+                        "sessions_after_handover",
+                        _("Sessions after the handover"),
+                        result.sessions_after_handover,
+                    ),
+                ],
+            )
+        )
+    mixed = result.mixed_sector_sessions
+    tables.append(
+        FigureTable(
+            key="mixed_sector_sessions",
+            title=_("Sessions that brought sectors together"),
+            note=_(
+                "Sessions held in the period, by whether their participants (support resources "
+                "not included) came from three or more sectors."
+            ),
+            heading=_("Sectors in the room"),
+            unit=_("Sessions"),
+            rows=[
+                ("mixed", _("Three or more sectors"), mixed),
+                ("other", _("Fewer than three sectors"), max(sessions_held_ - mixed, 0)),
+            ],
+            total=max(sessions_held_, mixed),
+        )
+    )
+    targets = None
+    goals = collaboration_targets(programme, result) if with_targets else []
+    if goals:
+        targets = TargetTable(
+            key="collaboration",
+            title=_("Collaboration targets"),
+            columns=(_("Figure"), _("Target"), _("Reached"), _("Share of target")),
+            rows=[
+                (label, _shown(key, goal), _shown(key, reached), _target_share(goal, reached))
+                for key, label, goal, reached in goals
+            ],
+        )
+    return CollaborationPanel(
+        key_figures=key_figures,
+        tables=tables,
+        targets=targets,
+        overdue=overdue_routines(scope) if admin and not suppressed else [],
+    )
 
 
 def sees_everything(user) -> bool:
@@ -670,7 +1062,14 @@ def dashboard(
     own = [
         m for m in user.coordinated_municipality_ids if m in members and members[m][2] and not full
     ]
-    view = _View(programme=programme, labels=labels, targets=targets, start=start, end=end)
+    view = _View(
+        programme=programme,
+        labels=labels,
+        targets=targets,
+        start=start,
+        end=end,
+        admin=user.is_superuser or user.has_role("admin"),
+    )
     sections = []
     if municipality_id is None:
         for m_id in own:
@@ -695,6 +1094,7 @@ class _View:
     targets: Targets
     start: dt.date | None
     end: dt.date | None
+    admin: bool = False
 
     @property
     def whole_period(self) -> bool:
@@ -777,6 +1177,14 @@ class _View:
                 )
                 for t in tables
             ],
+            collaboration=collaboration_panel(
+                programme=self.programme,
+                scope=scope,
+                sessions_held_=result.sessions_held,
+                suppressed=suppressed,
+                with_targets=whole and self.whole_period,
+                admin=self.admin,
+            ),
         )
 
 

@@ -111,8 +111,9 @@ def test_a_bad_period_is_explained_and_the_whole_period_shown(populated, client)
 
 def test_charts_are_svg_with_a_title_and_no_script(populated, client):
     html = page(client, populated["users"]["admin"], populated["programme"].code)
-    assert html.count('role="img"') == 7
-    assert html.count("<title id=") == 7
+    # The reached line, six breakdowns and six collaboration figures.
+    assert html.count('role="img"') == 13
+    assert html.count("<title id=") == 13
     assert "<script" not in html.split("<main", 1)[1]
 
 
@@ -416,7 +417,7 @@ def test_a_suppressed_time_axis_hides_the_months_of_a_small_step(populated, clie
 def test_every_figure_says_what_it_counts(populated, client):
     html = page(client, populated["users"]["coordinator"], populated["programme"].code)
     for index in (0, 1):
-        part = section_html(html, index)
+        part, together = section_html(html, index).split('<div class="collaboration"')
         notes = re.findall(r'<dd class="figure-note">([^<]+)</dd>', part)
         assert len(notes) == len(key_grid(html, section=index))
         blocks = re.findall(
@@ -426,6 +427,17 @@ def test_every_figure_says_what_it_counts(populated, client):
         )
         # Over time, the six breakdowns and, for the whole programme, its planned gender split.
         assert len(blocks) == part.count('class="figure-block"') == (7 if index == 0 else 8)
+        assert all(note.strip() for _title, note in blocks)
+        # Five collaboration key figures; five tables, and for the whole programme the
+        # handover and the programme's collaboration targets.
+        notes = re.findall(r'<dd class="figure-note">([^<]+)</dd>', together)
+        assert len(notes) == together.count("<dt>") == 5
+        blocks = re.findall(
+            r'<div class="figure-block"[^>]*>\s*<h4>([^<]+)</h4>\s*'
+            r'<p class="figure-note">([^<]+)</p>',
+            together,
+        )
+        assert len(blocks) == together.count('class="figure-block"') == (5 if index == 0 else 7)
         assert all(note.strip() for _title, note in blocks)
     own, whole = section_html(html, 0), section_html(html, 1)
     assert "avrundade nedåt till hela timmar per närvaro" in own

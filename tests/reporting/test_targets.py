@@ -84,9 +84,12 @@ def test_a_municipality_section_shows_no_programme_targets(with_targets, client)
 
 
 def test_without_targets_no_target_tables(populated, client):
-    populated["programme"].gender_target = {}
-    populated["programme"].save()
-    html = page(client, populated["users"]["admin"], populated["programme"].code)
+    programme = populated["programme"]
+    programme.gender_target = {}
+    programme.target_pilot_workshops = programme.target_routines_adopted = None
+    programme.target_plan_coverage = None
+    programme.save()
+    html = page(client, populated["users"]["admin"], programme.code)
     assert "data-targets" not in html
 
 
