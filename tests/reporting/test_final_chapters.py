@@ -358,3 +358,23 @@ def test_short_report_refused_to_others(lasting, client, role):
     response = client.get(reverse("reporting:final_summary", args=[code, "pdf"]))
     assert response.status_code == 403
     assert not AuditEvent.objects.filter(action="reporting.final.made").exists()
+
+
+def test_lessons_print_their_text_as_written(populated):
+    Lesson.objects.create(
+        programme=populated["programme"],
+        title="<script>alert(1)</script> #set page(width: 1cm)",
+        context="Rad ett\nrad två",
+        what_we_did="$x$ och *fet*",
+        what_happened="h",
+        recommendation="r",
+    )
+    with translation.override("sv"):
+        document = final_report(populated["programme"])
+        html = document.as_html()
+        text = "\n".join(pdf_pages(document.as_pdf()))
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; #set page(width: 1cm)" in html
+    assert "Rad ett<br>rad två" in html
+    assert "<script>alert(1)</script> #set page(width: 1cm)" in text
+    assert "$x$ och *fet*" in text
