@@ -10,6 +10,9 @@ import pdfplumber
 # Points two word boxes may share in each direction before they count as overlapping: glyph
 # boxes of neighbouring lines and kerned letters touch by a fraction of a point.
 TOLERANCE = 1.0
+# Kerned neighbours in one word (V and a in a large heading) share up to this share of the font
+# size; letters of two lines printed over each other share most of a letter's width.
+KERNING = 0.08
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,10 @@ def overlapping_words(pdf: bytes, *, tolerance: float = TOLERANCE) -> list[Overl
             words = page.extract_words(return_chars=True)
             for word in words:
                 letters = sorted(word["chars"], key=lambda c: c["x0"])
-                if any(_intersect(a, b, tolerance) for a, b in itertools.pairwise(letters)):
+                if any(
+                    _intersect(a, b, max(tolerance, KERNING * a["size"]))
+                    for a, b in itertools.pairwise(letters)
+                ):
                     found.append(Overlap(number, word["text"], ""))
             words.sort(key=lambda w: (w["top"], w["x0"]))
             for i, first in enumerate(words):

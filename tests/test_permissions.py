@@ -374,6 +374,9 @@ TABLE: dict[str, Case] = {
     "reporting:final_report": Case(
         programme_url("reporting:final_report", "html"), AUDIT, page=False
     ),
+    "reporting:final_summary": Case(
+        programme_url("reporting:final_summary", "pdf"), AUDIT, page=False
+    ),
     "evaluation:survey_list": Case(lambda w, t: reverse("evaluation:survey_list"), SURVEYS),
     "evaluation:survey_create": Case(
         programme_url("evaluation:survey_create"), everyone(403, anonymous=302, admin=405)

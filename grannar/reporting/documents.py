@@ -57,6 +57,11 @@ class Document:
     def figures(self, items: list[tuple[str, str]]) -> None:
         self.blocks.append({"type": "figures", "items": [list(item) for item in items]})
 
+    def entries(self, items: list[tuple[str, str]]) -> None:
+        """Labelled passages of text (a lesson's context, what was done, …), each label above
+        its text."""
+        self.blocks.append({"type": "entries", "items": [list(item) for item in items]})
+
     def table(
         self, *, caption: str, columns: list[str], rows: list[list[str]], numeric_from: int = 1
     ) -> None:

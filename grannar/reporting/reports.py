@@ -3,15 +3,18 @@ small groups), key figures, charts, and the summary and final report built from 
 
 import datetime as dt
 import json
+from collections import Counter
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from grannar.collaboration.models import Outcome, Routine
+from grannar.collaboration.models import CompetencePlan, Outcome, Routine
+from grannar.collaboration.selectors import lesson_list
 from grannar.core import charts, numbers
-from grannar.core.rules import UNKNOWN
+from grannar.core.rules import FULL_COVERAGE_SECTORS, UNKNOWN
 from grannar.core.spreadsheets import INTEGER, MONEY, PERCENT, Column, Spreadsheet
 from grannar.core.suppression import PRIMARY, SECONDARY, THRESHOLD, suppress
 from grannar.programmes.models import Programme
@@ -25,7 +28,17 @@ from grannar.reporting.counting import (
     sek,
 )
 from grannar.reporting.documents import Document
-from grannar.reporting.selectors import Labels, Targets, labels_for, sessions_held, targets_for
+from grannar.reporting.selectors import (
+    Labels,
+    Targets,
+    adopted_routines,
+    handed_over_courses,
+    labels_for,
+    plans_by_status,
+    sessions_held,
+    targets_for,
+    workshops_by_municipality,
+)
 from grannar.training.facts import Scope
 
 Value = int | str
@@ -538,16 +551,10 @@ def summary_xlsx(programme: Programme, *, made_by: str) -> bytes:
 # The final report -------------------------------------------------------------------------
 
 
-def final_report(programme: Programme) -> Document:
-    """The programme's final report: cover, key figures against targets, charts, a page per
-    municipality and per sub-goal, the sessions held, and the evaluation chapter."""
-    scope = Scope(programme=programme)
-    result = figures(scope)
-    labels = labels_for(programme)
-    document = Document(title=_("Final report: %(programme)s") % {"programme": programme.name})
+def _cover(document: Document, programme: Programme, subtitle: str) -> None:
     document.cover(
         title=programme.name,
-        subtitle=_("Final report"),
+        subtitle=subtitle,
         lines=[
             programme.owner,
             f"{programme.starts.isoformat()} – {programme.ends.isoformat()}",
@@ -556,6 +563,17 @@ def final_report(programme: Programme) -> Document:
         ],
         funding=programme.funding_statement,
     )
+
+
+def final_report(programme: Programme) -> Document:
+    """The programme's final report: cover, key figures against targets, charts, a page per
+    municipality (with its pilot workshop) and per sub-goal, the sessions held, the chapters on
+    lasting change and on what we can learn, and the evaluation chapter."""
+    scope = Scope(programme=programme)
+    result = figures(scope)
+    labels = labels_for(programme)
+    document = Document(title=_("Final report: %(programme)s") % {"programme": programme.name})
+    _cover(document, programme, _("Final report"))
     document.heading(_("Key figures against targets"))
     if programme.summary:
         document.text(programme.summary)
@@ -575,6 +593,7 @@ def final_report(programme: Programme) -> Document:
     notes = dict(leaving_notes(programme))
     for note in notes.values():
         document.text(note)
+    workshops = workshops_by_municipality(programme)
     for municipality_id, name in _municipalities(programme):
         part = figures(Scope(programme=programme, municipality_id=municipality_id))
         document.heading(name, level=2)
@@ -589,6 +608,7 @@ def final_report(programme: Programme) -> Document:
         for table in _document_breakdowns(part, labels):
             if table.key in ("by_staff_category", "by_gender", "by_subgoal"):
                 _breakdown_table(document, table)
+        _workshop_section(document, workshops.get(municipality_id))
         document.page_break()
 
     document.heading(_("Sub-goals"))
@@ -634,7 +654,299 @@ def final_report(programme: Programme) -> Document:
         numeric_from=3,
     )
     document.page_break()
+    collaboration = collaboration_figures(scope)
+    lasting_change_chapter(document, programme, collaboration)
+    document.page_break()
+    lessons_chapter(document, programme)
+    document.page_break()
     evaluation_chapter(document, programme)
+    return document
+
+
+def _label(choices, value: str) -> str:
+    """A stored choice as a reader says it, capitalised."""
+    return str(choices(value).label).capitalize()
+
+
+def _workshop_section(document: Document, workshop) -> None:
+    """A municipality's pilot workshop: its focus, the sectors of its group (and a plain note
+    when they are fewer than the full coverage) and its routines with their status."""
+    document.heading(_("Pilot workshop"), level=3)
+    if workshop is None:
+        document.text(_("None is recorded for the municipality."))
+        return
+    sectors = sorted({member.sector.name for member in workshop.members.all()}, key=_swedish)
+    document.entries(
+        [
+            (_("Focus"), workshop.focus or "–"),
+            (_("Sectors in the group"), ", ".join(sectors) or "–"),
+        ]
+    )
+    if len(sectors) < FULL_COVERAGE_SECTORS:
+        document.text(
+            ngettext(
+                "The group spans %(count)s of the %(full)s sectors (school, social services and "
+                "housing) that a pilot workshop is meant to bring together.",
+                "The group spans %(count)s of the %(full)s sectors (school, social services and "
+                "housing) that a pilot workshop is meant to bring together.",
+                len(sectors),
+            )
+            % {"count": len(sectors), "full": FULL_COVERAGE_SECTORS}
+        )
+    routines = list(workshop.routines.all())
+    if not routines:
+        document.text(_("The workshop has recorded no routines."))
+        return
+    document.table(
+        caption=_("Routines of the pilot workshop"),
+        columns=[_("Routine"), _("Status"), _("Adopted on"), _("Still in use")],
+        rows=[
+            [
+                routine.title,
+                _label(Routine.Status, routine.status),
+                routine.adopted_on.isoformat() if routine.adopted_on else "–",
+                _label(Routine.InUse, routine.in_use) if routine.in_use else "–",
+            ]
+            for routine in routines
+        ],
+        numeric_from=4,
+    )
+
+
+def _swedish(name: str) -> str:
+    return name.casefold().translate(_SWEDISH_ORDER)
+
+
+def collaboration_key_figures(
+    result: CollaborationFigures, *, suppressed: bool
+) -> list[tuple[str, str]]:
+    """The collaboration headline figures as a document shows them; counts of people (the
+    support resources) hidden under five when `suppressed`, their hours with them."""
+    adopted = sum(
+        result.routines.get(status, 0)
+        for status in (Routine.Status.ADOPTED, Routine.Status.FOLLOWED_UP)
+    )
+    few = suppressed and 0 < result.support_resources_engaged < THRESHOLD
+    return [
+        (_("Pilot workshops"), display(result.pilot_workshops)),
+        (
+            _("Pilot workshops spanning three or more sectors"),
+            display(result.full_sector_coverage),
+        ),
+        (_("Routines adopted (followed up included)"), display(adopted)),
+        (
+            _("Routines followed up"),
+            display(result.routines.get(Routine.Status.FOLLOWED_UP, 0)),
+        ),
+        (_("Routines still in use at follow-up"), display(result.routines_in_use_at_follow_up)),
+        (_("Follow-ups due"), display(result.follow_ups_due)),
+        (
+            _("Support resources engaged"),
+            display(small(result.support_resources_engaged, suppressed=suppressed)),
+        ),
+        (_("Support resources' hours"), "–" if few else display(result.support_resource_hours)),
+        (_("Plan coverage"), _percent(result.plan_coverage)),
+        (_("Courses handed over to the regular catalogue"), display(result.handed_over_courses)),
+        (_("Sessions after the handover"), display(result.sessions_after_handover)),
+        (
+            _("Sessions with three or more sectors in the room"),
+            display(result.mixed_sector_sessions),
+        ),
+    ]
+
+
+def lasting_change_chapter(
+    document: Document, programme: Programme, result: CollaborationFigures
+) -> None:
+    """Routines adopted and followed up, competence plans, courses handed over and the support
+    resources' outcomes. The report is public: counts of people under five are hidden."""
+    document.heading(_("Lasting change"))
+    document.figures(collaboration_key_figures(result, suppressed=True))
+
+    document.heading(_("Routines adopted and followed up"), level=2)
+    routines = adopted_routines(programme)
+    in_use = Counter(r.in_use for r in routines if r.status == Routine.Status.FOLLOWED_UP)
+    document.figures(
+        [
+            (_label(Routine.InUse, value), display(in_use.get(value, 0)))
+            for value in Routine.InUse.values
+        ]
+    )
+    if routines:
+        document.table(
+            caption=_("Routines adopted and followed up"),
+            columns=[
+                _("Municipality"),
+                _("Routine"),
+                _("Adopted on"),
+                _("Followed up on"),
+                _("Still in use"),
+            ],
+            rows=[
+                [
+                    routine.workshop.municipality.name,
+                    routine.title,
+                    routine.adopted_on.isoformat() if routine.adopted_on else "–",
+                    routine.followed_up_on.isoformat() if routine.followed_up_on else "–",
+                    _label(Routine.InUse, routine.in_use) if routine.in_use else "–",
+                ]
+                for routine in routines
+            ],
+            numeric_from=5,
+        )
+    else:
+        document.text(_("No routine has been adopted yet."))
+
+    document.heading(_("Competence-supply plans"), level=2)
+    document.text(
+        _(
+            "Plan coverage is the share of workplaces with at least one participant that have "
+            "an adopted or followed-up plan: %(with_plan)s of %(workplaces)s."
+        )
+        % {
+            "with_plan": display(result.workplaces_with_plan),
+            "workplaces": display(result.workplaces_with_participants),
+        }
+    )
+    plans = plans_by_status(programme)
+    document.figures(
+        [(_("Plan coverage"), _percent(result.plan_coverage))]
+        + [
+            (_label(CompetencePlan.Status, status), display(plans.get(status, 0)))
+            for status in CompetencePlan.Status.values
+        ]
+    )
+
+    document.heading(_("Courses handed over to the regular catalogue"), level=2)
+    courses = handed_over_courses(programme, timezone.localdate())
+    if courses:
+        document.text(
+            _(
+                "Sessions after the handover belong to the regular catalogue and count in no "
+                "figure of the programme; they are listed here to show that the courses live on."
+            )
+        )
+        document.table(
+            caption=_("Courses handed over"),
+            columns=[
+                _("Course"),
+                _("Handed over on"),
+                _("Receiving organiser"),
+                _("Sessions afterwards"),
+                _("Attended afterwards"),
+            ],
+            rows=[
+                [
+                    course.title,
+                    course.handed_over_on.isoformat(),
+                    course.receiving_organiser or "–",
+                    display(course.sessions_after),
+                    display(small(course.attended_after, suppressed=True)),
+                ]
+                for course in courses
+            ],
+            numeric_from=3,
+        )
+    else:
+        document.text(_("No course has been handed over to the regular catalogue yet."))
+
+    document.heading(_("Support resources' outcomes"), level=2)
+    document.text(
+        _(
+            "Each support resource counts once, by their latest recorded outcome (at follow-up "
+            "before at programme end). Groups of fewer than five are shown as <5, and a figure "
+            "from which such a group could be worked out is shown as two dots."
+        )
+    )
+    outcomes = result.support_resource_outcomes
+    if outcomes:
+        hidden = suppress(outcomes)
+        rows = [
+            [_label(Outcome.Result, code), display(value)] for code, value in hidden.cells.items()
+        ]
+        rows.append([_("Total"), display(hidden.total)])
+        document.table(
+            caption=_("Support resources by outcome"),
+            columns=[_("Outcome"), _("Support resources")],
+            rows=rows,
+        )
+    else:
+        document.text(_("No outcome has been recorded for the support resources yet."))
+
+
+def lessons_chapter(document: Document, programme: Programme) -> None:
+    """“What can we learn?”: every lesson in full, grouped by what it is tied to."""
+    document.heading(_("What can we learn?"))
+    groups = _lesson_groups(programme)
+    if not groups:
+        document.text(_("No lessons have been recorded yet."))
+        return
+    for heading, lessons in groups:
+        document.heading(heading, level=2)
+        for lesson in lessons:
+            document.heading(lesson.title, level=3)
+            document.entries(
+                [
+                    (_("Context"), lesson.context),
+                    (_("What we did"), lesson.what_we_did),
+                    (_("What happened"), lesson.what_happened),
+                    (_("Recommendation"), lesson.recommendation),
+                ]
+            )
+
+
+def _lesson_groups(programme: Programme) -> list[tuple[str, list]]:
+    """The programme's lessons under what they are tied to: the programme as a whole first,
+    then pilot workshops, routines and courses, each by name; oldest lesson first."""
+    groups: dict[tuple[int, str], list] = {}
+    for lesson in reversed(lesson_list(programme=programme)):
+        if lesson.workshop_id:
+            key = (
+                1,
+                _("Pilot workshop: %(municipality)s")
+                % {"municipality": lesson.workshop.municipality.name},
+            )
+        elif lesson.routine_id:
+            key = (2, _("Routine: %(routine)s") % {"routine": lesson.routine.title})
+        elif lesson.course_id:
+            key = (3, _("Course: %(course)s") % {"course": lesson.course.title})
+        else:
+            key = (0, _("The programme as a whole"))
+        groups.setdefault(key, []).append(lesson)
+    return [
+        (heading, lessons)
+        for (_order, heading), lessons in sorted(
+            groups.items(), key=lambda item: (item[0][0], _swedish(item[0][1]))
+        )
+    ]
+
+
+def final_summary(programme: Programme) -> Document:
+    """The short final report: the key figures against the target, the collaboration headline
+    figures and the lessons' recommendations, in a few pages."""
+    scope = Scope(programme=programme)
+    result = figures(scope)
+    document = Document(
+        title=_("Final report in brief: %(programme)s") % {"programme": programme.name}
+    )
+    _cover(document, programme, _("Final report in brief"))
+    document.heading(_("Key figures against targets"))
+    if programme.summary:
+        document.text(programme.summary)
+    document.figures(
+        [(label, display(value)) for label, value in key_figures(result, suppressed=False)]
+    )
+    document.chart(reached_chart(result, suppressed=False), _("Participants reached over time"))
+    document.page_break()
+    document.heading(_("Collaboration and lasting change"))
+    document.figures(collaboration_key_figures(collaboration_figures(scope), suppressed=True))
+    document.heading(_("What can we learn?"))
+    groups = _lesson_groups(programme)
+    if not groups:
+        document.text(_("No lessons have been recorded yet."))
+    for heading, lessons in groups:
+        document.heading(heading, level=2)
+        document.entries([(lesson.title, lesson.recommendation) for lesson in lessons])
     return document
 
 

@@ -8,4 +8,10 @@ urlpatterns = [
     path("<slug:code>/esf/<str:kind>.xlsx", views.esf_export_view, name="esf_export"),
     path("<slug:code>/summary.<str:fmt>", views.summary_view, name="summary"),
     path("<slug:code>/final.<str:fmt>", views.final_report_view, name="final_report"),
+    path(
+        "<slug:code>/final-brief.<str:fmt>",
+        views.final_report_view,
+        {"short": True},
+        name="final_summary",
+    ),
 ]

@@ -102,16 +102,21 @@ def summary_view(request, code: str, fmt: str):
 
 @role_required(Role.ADMIN, Role.AUDITOR)
 @require_GET
-def final_report_view(request, code: str, fmt: str):
+def final_report_view(request, code: str, fmt: str, short: bool = False):
+    """The final report, or with `short` its short version (key figures and recommendations)."""
     programme = access_programme(user=request.user, code=code)
     if fmt not in ("pdf", "html"):
         raise Http404
-    document = reports.final_report(programme)
+    document = reports.final_summary(programme) if short else reports.final_report(programme)
     content = document.as_pdf() if fmt == "pdf" else document.as_html()
     log_action(
-        action="reporting.final.made", actor=request.user, target=programme, data={"format": fmt}
+        action="reporting.final.made",
+        actor=request.user,
+        target=programme,
+        data={"format": fmt, "summary": True} if short else {"format": fmt},
     )
-    name = file_name(_("final-report"), programme.code, timezone.localdate(), extension=fmt)
+    stem = _("final-report-in-brief") if short else _("final-report")
+    name = file_name(stem, programme.code, timezone.localdate(), extension=fmt)
     response = _download(content, filename=name, fmt=fmt)
     if fmt == "html":
         # The page opens in the browser under the site's policy: its own styles are allowed

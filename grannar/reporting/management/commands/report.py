@@ -44,7 +44,8 @@ def _month(value: str | None) -> dt.date | None:
 class Command(ProgrammeCommand):
     help = (
         "Report a programme's figures: `summary` (json, xlsx, pdf), the `final` report "
-        "(pdf, html), the survey results (`evaluation`, json), or the funder's `esf` files "
+        "(pdf, html; --summary for its short version), the survey results (`evaluation`, "
+        "json), or the funder's `esf` files "
         "(--kind participants|attendance|cofinancing, optionally --month YYYY-MM; xlsx to "
         "--output only). Written to --output, or to standard output."
     )
@@ -58,9 +59,17 @@ class Command(ProgrammeCommand):
         )
         parser.add_argument("--month", help="Only this month, YYYY-MM (esf only)")
         parser.add_argument("--output", type=Path, help="File to write (default: standard out)")
+        parser.add_argument(
+            "--summary",
+            action="store_true",
+            help="The final report's short version: key figures and recommendations (final only)",
+        )
         parser.add_argument("--language", default="sv", choices=["sv", "en"])
 
     def handle(self, *args, kind: str, programme: str, format, output, language, **options):
+        short = options["summary"]
+        if short and kind != "final":
+            raise CommandError(_("--summary belongs to report final."))
         if kind == "esf":
             self._esf(programme, format, output, language, options["export"], options["month"])
             return
@@ -78,8 +87,12 @@ class Command(ProgrammeCommand):
             )
         subject = self.programme(programme)
         with translation.override(language):
-            content = self._make(kind, format, subject)
-        log_action(action=f"reporting.{kind}.made", target=subject, data={"format": format})
+            content = self._make(kind, format, subject, short=short)
+        log_action(
+            action=f"reporting.{kind}.made",
+            target=subject,
+            data={"format": format, "summary": True} if short else {"format": format},
+        )
         data = content.encode() if isinstance(content, str) else content
         if output is None:
             sys.stdout.buffer.write(data)
@@ -120,7 +133,7 @@ class Command(ProgrammeCommand):
             _("Wrote %(file)s (%(size)s bytes).") % {"file": output, "size": len(data)}
         )
 
-    def _make(self, kind: str, format: str, programme) -> str | bytes:
+    def _make(self, kind: str, format: str, programme, *, short: bool = False) -> str | bytes:
         if kind == "evaluation":
             return json.dumps(evaluation_summary(programme), ensure_ascii=False) + "\n"
         if kind == "summary":
@@ -129,5 +142,5 @@ class Command(ProgrammeCommand):
             if format == "xlsx":
                 return reports.summary_xlsx(programme, made_by=_made_by())
             return reports.summary_document(programme).as_pdf()
-        document = reports.final_report(programme)
+        document = reports.final_summary(programme) if short else reports.final_report(programme)
         return document.as_pdf() if format == "pdf" else document.as_html()
