@@ -100,18 +100,14 @@ class AttestForm(forms.Form):
         return self.cleaned_data["month"].replace(day=1)
 
 
-class AttestationFilterForm(forms.Form):
+class MonthFilterForm(forms.Form):
+    """Programme and month, the filters the auditor's lists share."""
+
     programme = forms.ModelChoiceField(
         label=_("Programme"),
         queryset=Programme.objects.all(),
         required=False,
         empty_label=_("All programmes"),
-    )
-    municipality = forms.ModelChoiceField(
-        label=_("Municipality"),
-        queryset=Municipality.objects.all(),
-        required=False,
-        empty_label=_("All municipalities"),
     )
     month = forms.DateField(
         label=_("Month"),
@@ -119,6 +115,25 @@ class AttestationFilterForm(forms.Form):
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
         error_messages={"invalid": _("Give the month as YYYY-MM, e.g. 2025-03.")},
+    )
+
+    def filters(self) -> dict:
+        """The chosen filters as selector arguments (none for an invalid form)."""
+        if not self.is_valid():
+            return {}
+        programme = self.cleaned_data["programme"]
+        return {
+            "programme_id": programme.pk if programme else None,
+            "month": self.cleaned_data["month"],
+        }
+
+
+class AttestationFilterForm(MonthFilterForm):
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"),
+        queryset=Municipality.objects.all(),
+        required=False,
+        empty_label=_("All municipalities"),
     )
     signed = forms.TypedChoiceField(
         label=_("Attestation"),
@@ -127,46 +142,25 @@ class AttestationFilterForm(forms.Form):
         coerce=lambda value: value == "yes",
         empty_value=None,
     )
+    field_order = ["programme", "municipality", "month", "signed"]
 
     def filters(self) -> dict:
-        """The chosen filters as selector arguments (none for an invalid form)."""
-        if not self.is_valid():
-            return {}
-        data = self.cleaned_data
-        return {
-            "programme_id": data["programme"].pk if data["programme"] else None,
-            "municipality_id": data["municipality"].pk if data["municipality"] else None,
-            "month": data["month"],
-            "signed": data["signed"],
-        }
+        chosen = super().filters()
+        if chosen:
+            municipality = self.cleaned_data["municipality"]
+            chosen["municipality_id"] = municipality.pk if municipality else None
+            chosen["signed"] = self.cleaned_data["signed"]
+        return chosen
 
 
-class EvidenceFilterForm(forms.Form):
-    programme = forms.ModelChoiceField(
-        label=_("Programme"),
-        queryset=Programme.objects.all(),
-        required=False,
-        empty_label=_("All programmes"),
-    )
-    month = forms.DateField(
-        label=_("Month"),
-        required=False,
-        input_formats=["%Y-%m"],
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-        error_messages={"invalid": _("Give the month as YYYY-MM, e.g. 2025-03.")},
-    )
+class EvidenceFilterForm(MonthFilterForm):
     person = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def filters(self) -> dict:
-        """The chosen filters as selector arguments (none for an invalid form)."""
-        if not self.is_valid():
-            return {}
-        data = self.cleaned_data
-        return {
-            "programme_id": data["programme"].pk if data["programme"] else None,
-            "month": data["month"],
-            "person_id": data["person"],
-        }
+        chosen = super().filters()
+        if chosen:
+            chosen["person_id"] = self.cleaned_data["person"]
+        return chosen
 
 
 class CourseForm(forms.ModelForm):
