@@ -46,7 +46,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "grannar.core.middleware.SessionMiddleware",
     "grannar.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -138,9 +138,13 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-# Sessions end after this long without a request (SESSION_SAVE_EVERY_REQUEST renews them).
+# Sessions end after this long without a request. The session middleware renews an unchanged
+# session at most once per GRANNAR_SESSION_RENEW_SECONDS, so most requests write nothing.
 SESSION_COOKIE_AGE = env_int("GRANNAR_SESSION_SECONDS", 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+GRANNAR_SESSION_RENEW_SECONDS = env_int("GRANNAR_SESSION_RENEW_SECONDS", 60)
+# Messages travel in a signed cookie to the next page, not in the session.
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
