@@ -89,12 +89,15 @@ def registration_create(*, session: Session, person: Person, by: User) -> Regist
     check_still_member(session=session, person=person)
     check_registration_open(session)
     seen = seats.seen_counts(session.pk)
+    # The reservation state is read before the transaction, to keep the write lock short. A
+    # reservation changed in the same instant can at worst send this one person to the
+    # waiting line; it can never give a seat too many, as the claim checks the counters.
+    held = Session.objects.filter(pk=session.pk).values_list(
+        "reservations_release_at", "reserved_free"
+    )[0]
     try:
         with transaction.atomic():
             # Seats released at their time go to those already waiting, before newcomers.
-            held = Session.objects.filter(pk=session.pk).values_list(
-                "reservations_release_at", "reserved_free"
-            )[0]
             if held[0] and seats.release_due_reservations(session_id=session.pk):
                 waitlist.waitlist_promote(session_id=session.pk)
                 held = (held[0], Session.objects.get(pk=session.pk).reserved_free)
