@@ -202,6 +202,27 @@ def _tasks() -> dict:
 
 TASKS = _tasks()
 
+
+def _caches() -> dict:
+    # "progress": how far a running import has come, shared by the web server and the worker
+    # (see grannar/training/progress.py). Files on one machine; Redis across several hosts.
+    redis_url = env_str("GRANNAR_PROGRESS_REDIS_URL", "")
+    progress = (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+        if redis_url
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "progress"),
+        }
+    )
+    return {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "progress": progress,
+    }
+
+
+CACHES = _caches()
+
 # Request lines leave out query strings and tokens in paths; a refusal is one line.
 LOGGING = {
     "version": 1,
