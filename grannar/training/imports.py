@@ -13,6 +13,7 @@ import io
 import time
 import zipfile
 import zoneinfo
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -598,8 +600,9 @@ def import_attendance(
 
     The file is read as a stream, three times: once to check every row, then, inside one
     transaction, once to write the people and once to write registrations and attendance, in
-    chunks. What is kept between passes is one small entry per (session, person) and per
-    person: which row wins. Rows are never all held in memory.
+    chunks. Which row wins for each (session, person), and which row gives each person's
+    attributes, is worked out by the database from a temporary table of the checked rows'
+    keys: memory does not grow with the file.
     """
     report = ImportReport(kind="attendance")
     table = Table(filename, content, ATTENDANCE_COLUMNS)
@@ -608,48 +611,110 @@ def import_attendance(
         raise ImportRefused(report)
     context = _AttendanceContext(programme)
     problems = _Problems()
-    # The row that wins for each (session, person): a later row replaces an earlier one.
-    winners: dict[tuple[int, str], int] = {}
-    # The row that gives each person's attributes: the one of their latest session.
-    latest: dict[str, tuple[dt.datetime, int]] = {}
+    stage = _Stage()
     try:
-        for number, row in table.rows():
-            report.rows += 1
-            if on_progress and report.rows % PROGRESS_EVERY == 0:
-                on_progress("checking", report.rows, max(table.estimate, report.rows))
-            data = context.check(number, row, problems)
-            if data is None:
-                continue
-            winners[(data["session"].pk, data["email"])] = number
-            place = (data["session"].starts, number)
-            if data["email"] not in latest or latest[data["email"]] < place:
-                latest[data["email"]] = place
-    except _Unreadable as error:
-        report.problems = [error.message]
-        raise ImportRefused(report) from error
-    report.problems = problems.messages()
-    report.skipped_rows = len(problems.bad_rows)
-    if report.problems and not skip_invalid:
-        raise ImportRefused(report)
-    people_rows = {number for _starts, number in latest.values()}
-    latest.clear()
-    steps = _Steps(on_progress, total=len(people_rows) + len(winners))
+        try:
+            for number, row in table.rows():
+                report.rows += 1
+                if on_progress and report.rows % PROGRESS_EVERY == 0:
+                    on_progress("checking", report.rows, max(table.estimate, report.rows))
+                data = context.check(number, row, problems)
+                if data is not None:
+                    stage.add(number, data["session"], data["email"])
+        except _Unreadable as error:
+            report.problems = [error.message]
+            raise ImportRefused(report) from error
+        report.problems = problems.messages()
+        report.skipped_rows = len(problems.bad_rows)
+        if report.problems and not skip_invalid:
+            raise ImportRefused(report)
+        people, registrations = stage.settle()
+        steps = _Steps(on_progress, total=people + registrations)
 
-    def write():
-        touched_persons: set[int] = set()
-        _write_people(table, context, people_rows, report, steps, touched_persons)
-        _write_registrations(table, context, winners, report, steps)
-        # All attendance of this import is written: `touched_persons` (person ids) and
-        # `programme` are what a per-person refresh needs, in bulk, in this transaction.
-        if report.changed and not dry_run:
-            log_action(
-                action="training.import.attendance",
-                actor=by,
-                target=programme,
-                data=dict(report.changes),
+        def write():
+            touched_persons: set[int] = set()
+            _write_people(table, context, stage, report, steps, touched_persons)
+            _write_registrations(table, context, stage, report, steps)
+            # All attendance of this import is written: `touched_persons` (person ids) and
+            # `programme` are what a per-person refresh needs, in bulk, in this transaction.
+            if report.changed and not dry_run:
+                log_action(
+                    action="training.import.attendance",
+                    actor=by,
+                    target=programme,
+                    data=dict(report.changes),
+                )
+
+        return _run(report, dry_run, write)
+    finally:
+        stage.drop()
+
+
+class _Stage:
+    """The keys of the checked rows in a temporary table of this connection: (row number,
+    session, e-mail, and a number that orders a person's rows by session start, then row)."""
+
+    MARKED = {
+        "wins": "SELECT row_number FROM grannar_import_stage "
+        "WHERE row_number BETWEEN %s AND %s AND wins",
+        "gives_person": "SELECT row_number FROM grannar_import_stage "
+        "WHERE row_number BETWEEN %s AND %s AND gives_person",
+    }
+    ROW_BITS = 2**24  # rows per file the person key can tell apart (16 million)
+
+    def __init__(self):
+        self.buffer: list[tuple[int, int, str, int]] = []
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS grannar_import_stage")
+            cursor.execute(
+                "CREATE TEMPORARY TABLE grannar_import_stage (row_number integer PRIMARY KEY, "
+                "session_id bigint NOT NULL, email varchar(254) NOT NULL, "
+                "person_key bigint NOT NULL, wins boolean NOT NULL DEFAULT FALSE, "
+                "gives_person boolean NOT NULL DEFAULT FALSE)"
             )
 
-    return _run(report, dry_run, write)
+    def add(self, number: int, session: Session, email: str) -> None:
+        key = int(session.starts.timestamp()) * self.ROW_BITS + number
+        self.buffer.append((number, session.pk, email, key))
+        if len(self.buffer) >= CHUNK_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.buffer:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO grannar_import_stage (row_number, session_id, email, person_key) "
+                    "VALUES (%s, %s, %s, %s)",
+                    self.buffer,
+                )
+            self.buffer = []
+
+    def settle(self) -> tuple[int, int]:
+        """Mark the rows that win: the last row for each (session, person), and for each
+        person the row of their latest session (the last such row). Returns how many of each."""
+        self._flush()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE grannar_import_stage SET wins = TRUE WHERE row_number IN "
+                "(SELECT MAX(row_number) FROM grannar_import_stage GROUP BY session_id, email)"
+            )
+            registrations = cursor.rowcount
+            cursor.execute(
+                "UPDATE grannar_import_stage SET gives_person = TRUE WHERE person_key IN "
+                "(SELECT MAX(person_key) FROM grannar_import_stage GROUP BY email)"
+            )
+            people = cursor.rowcount
+        return people, registrations
+
+    def marked(self, column: str, first: int, last: int) -> set[int]:
+        """Row numbers between `first` and `last` marked in `column` (wins, gives_person)."""
+        with connection.cursor() as cursor:
+            cursor.execute(self.MARKED[column], [first, last])
+            return {row[0] for row in cursor.fetchall()}
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS grannar_import_stage")
 
 
 class _Steps:
@@ -722,18 +787,31 @@ class _AttendanceContext:
             "hours": _decimal(hours) if hours else None,
         }
 
-    def chosen(self, table: Table, wanted) -> Iterator[list[dict]]:
-        """The rows (checked before) whose number `wanted` accepts, in file order, in chunks."""
-        chunk: list[dict] = []
+    def chosen(self, table: Table, stage: _Stage, column: str) -> Iterator[list[dict]]:
+        """The rows the stage marks in `column`, in file order, in chunks of at most
+        CHUNK_ROWS rows of the file."""
+        batch: list[tuple[int, dict]] = []
         for number, row in table.rows():
-            if not wanted(number, row):
-                continue
-            chunk.append(self.parse(number, row))
-            if len(chunk) == CHUNK_ROWS:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
+            batch.append((number, row))
+            if len(batch) == CHUNK_ROWS:
+                yield self._marked(batch, stage, column)
+                batch = []
+        if batch:
+            yield self._marked(batch, stage, column)
+
+    def _marked(self, batch, stage: _Stage, column: str) -> list[dict]:
+        marked = stage.marked(column, batch[0][0], batch[-1][0])
+        return [self.parse(number, row) for number, row in batch if number in marked]
+
+
+def _people_by_email(emails: list[str]):
+    """People with these (normalised) e-mail addresses, found through the unique index."""
+    return (
+        Person.objects.with_scopes_disabled()
+        .alias(email_lower=Lower("email"))
+        .filter(email_lower__in=emails)
+        .order_by()
+    )
 
 
 PERSON_FIELDS = [
@@ -742,15 +820,14 @@ PERSON_FIELDS = [
 ]  # fmt: skip
 
 
-def _write_people(table, context, people_rows, report, steps, touched_persons) -> None:
+def _write_people(table, context, stage, report, steps, touched_persons) -> None:
     """Create or update each person once, from the row of their latest session."""
     changes = report.changes
-    for chunk in context.chosen(table, lambda number, _row: number in people_rows):
+    for chunk in context.chosen(table, stage, "gives_person"):
+        if not chunk:
+            continue
         existing = {
-            p.email: p
-            for p in Person.objects.with_scopes_disabled().filter(
-                email__in=[data["email"] for data in chunk]
-            )
+            normalize_email(p.email): p for p in _people_by_email([d["email"] for d in chunk])
         }
         new, changed, now = [], [], timezone.now()
         for data in chunk:
@@ -811,32 +888,23 @@ def _person_values(data: dict, context: _AttendanceContext, report: ImportReport
     }
 
 
-def _write_registrations(table, context, winners, report, steps) -> None:
+def _write_registrations(table, context, stage, report, steps) -> None:
     """Registrations and attendance of the winning rows, in chunks, then the seat counters."""
-    session_ids = {session_id for session_id, _email in winners}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT session_id FROM grannar_import_stage WHERE wins")
+        session_ids = [row[0] for row in cursor.fetchall()]
     locked = {s.pk: s for s in Session.objects.select_for_update().filter(pk__in=session_ids)}
-    attended: list[int] = []
+    attended = array("q")  # ids of registrations with attendance, eight bytes each
     changes = report.changes
     Status = Registration.Status
-    for chunk in context.chosen(
-        table,
-        lambda number, row: (
-            winners.get(
-                (
-                    getattr(context.sessions.get(row["session_code"].lower()), "pk", None),
-                    normalize_email(row["email"]),
-                )
-            )
-            == number
-        ),
-    ):
+    for chunk in context.chosen(table, stage, "wins"):
+        if not chunk:
+            continue
         people, municipality_of = {}, {}
-        for email, person_id, municipality_id in (
-            Person.objects.with_scopes_disabled()
-            .filter(email__in=[data["email"] for data in chunk])
-            .values_list("email", "id", "municipality_id")
-        ):
-            people[email] = person_id
+        for email, person_id, municipality_id in _people_by_email(
+            [data["email"] for data in chunk]
+        ).values_list("email", "id", "municipality_id"):
+            people[normalize_email(email)] = person_id
             municipality_of[person_id] = municipality_id
         existing = {
             (r.session_id, r.person_id): r
@@ -846,6 +914,7 @@ def _write_registrations(table, context, winners, report, steps) -> None:
                 person_id__in=people.values(),
             )
             .select_related("attendance")
+            .order_by()
         }
         now = timezone.now()
         new: dict[tuple[int, int], tuple[str, int, dict]] = {}
@@ -919,12 +988,13 @@ def _insert_registrations(
         (session_id, person_id): pk
         for pk, session_id, person_id in Registration.objects.with_scopes_disabled()
         .filter(session_id__in={key[0] for key in new}, person_id__in={key[1] for key in new})
+        .order_by()
         .values_list("id", "session_id", "person_id")
     }
     return [(ids[key], status, data) for key, (status, _municipality_id, data) in new.items()]
 
 
-def _write_attendance_chunk(wanted, created, changes, attended: list[int], now) -> None:
+def _write_attendance_chunk(wanted, created, changes, attended: array, now) -> None:
     ops = connection.ops
     stamp = ops.adapt_datetimefield_value(now)
     hours_field = Attendance._meta.get_field("hours")
@@ -939,7 +1009,7 @@ def _write_attendance_chunk(wanted, created, changes, attended: list[int], now) 
         for pk, status, data in created
         if status == Registration.Status.ATTENDED
     ]
-    attended += [row[0] for row in new]
+    attended.extend(row[0] for row in new)
     changed, removed = [], []
     for registration, data in wanted:
         # Loaded with the registration (select_related): None when there is none.

@@ -161,3 +161,26 @@ def test_the_writing_passes_read_a_row_as_the_check_did(programme):
     for number, row in rows:
         checked = context.check(number, row, imports._Problems())
         assert checked == context.parse(number, row)
+
+
+def test_listeners_hear_of_recorded_attendance_in_batches(
+    programme, small_chunks, monkeypatch, django_capture_on_commit_callbacks
+):
+    from grannar.training import signals
+
+    monkeypatch.setattr(signals, "RECORDED_BATCH", 15)
+    heard = []
+
+    def listener(sender, registration_ids, **kwargs):
+        heard.append(registration_ids)
+
+    signals.attendance_recorded.connect(listener)
+    try:
+        sessions(programme)
+        with django_capture_on_commit_callbacks(execute=True):
+            run(programme, attendance_list(40))
+    finally:
+        signals.attendance_recorded.disconnect(listener)
+    assert [len(batch) for batch in heard] == [15, 15, 10]
+    ids = [pk for batch in heard for pk in batch]
+    assert sorted(ids) == sorted(Attendance.objects.values_list("registration_id", flat=True))
