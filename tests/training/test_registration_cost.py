@@ -18,12 +18,12 @@ from tests.factories import make_session, sign_in
 pytestmark = pytest.mark.django_db
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# Session, user, roles, person (middleware); the session with its course (the view); leaving
-# dates and reservation state (checks); then in one transaction: the person's registration for
-# update, the seat claim, the registration, the audit entry and the queued e-mail. The two
-# SAVEPOINT lines are the transaction as the test's own transaction sees it (BEGIN and COMMIT
-# outside tests); the web session is not written.
-REGISTRATION_QUERIES = 14
+# Session, user, roles, person (middleware); the session with its course and programme (the
+# view); the leaving dates, and the reservation state with the person's registration if any
+# (checks); then one transaction: the seat claim, the registration, the audit entry and the
+# queued e-mail. The two SAVEPOINT lines are that transaction as seen inside the test's own
+# (BEGIN and COMMIT outside tests). The web session is not written.
+REGISTRATION_QUERIES = 13
 
 
 @pytest.fixture
