@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from grannar.core.audit import log_action
 from grannar.people.models import Person, Role, User
-from grannar.programmes.selectors import leaving_dates
+from grannar.programmes.selectors import leaving_date_of
 from grannar.training import notifications, seats, waitlist
 from grannar.training.models import (
     Attendance,
@@ -58,13 +58,12 @@ def check_may_register(*, by: User, person: Person) -> None:
     raise RegistrationError(_("You may not register this person."), code="not_allowed")
 
 
-def check_still_member(*, session: Session, person: Person) -> None:
+def check_still_member(*, session: Session, person: Person, left: dt.date | None) -> None:
     """Staff of a municipality that has left the programme cannot register for its sessions
-    starting after the day it left."""
+    starting after the day it left (`left`: the municipality's leaving date, if any)."""
     programme = session.course.programme
     if programme is None:
         return
-    left = leaving_dates(programme).get(person.municipality_id)
     if left is not None and timezone.localtime(session.starts).date() > left:
         raise RegistrationError(
             _(
@@ -86,21 +85,24 @@ def _next_in_line() -> int:
 
 def registration_create(*, session: Session, person: Person, by: User) -> Registration:
     """Give `person` a seat on `session`, or a place in its waiting line when it is full."""
+    # Read before the transaction, to keep the write lock short: the reservation state, the
+    # person's registration if any, and their municipality's leaving date. A reservation
+    # changed in the same instant can at worst send this one person to the waiting line; it
+    # can never give a seat too many, as the claim checks the counters. Two clicks that both
+    # find no registration are told apart by the unique constraint below.
+    own = Registration.objects.with_scopes_disabled().filter(session=OuterRef("pk"), person=person)
+    left = leaving_date_of(
+        programme_id=OuterRef("course__programme_id"), municipality_id=person.municipality_id
+    )
+    release_at, reserved_free, own_status, left_day = (
+        Session.objects.filter(pk=session.pk)
+        .annotate(own_status=Subquery(own.values("status")[:1]), left_day=Subquery(left))
+        .values_list("reservations_release_at", "reserved_free", "own_status", "left_day")[0]
+    )
     check_may_register(by=by, person=person)
-    check_still_member(session=session, person=person)
+    check_still_member(session=session, person=person, left=left_day)
     check_registration_open(session)
     seen = seats.seen_counts(session.pk)
-    # Read before the transaction, to keep the write lock short: the reservation state and the
-    # person's registration, if any. A reservation changed in the same instant can at worst
-    # send this one person to the waiting line; it can never give a seat too many, as the
-    # claim checks the counters. Two clicks that both find no registration are told apart by
-    # the unique constraint below.
-    own = Registration.objects.with_scopes_disabled().filter(session=OuterRef("pk"), person=person)
-    release_at, reserved_free, own_status = (
-        Session.objects.filter(pk=session.pk)
-        .annotate(own_status=Subquery(own.values("status")[:1]))
-        .values_list("reservations_release_at", "reserved_free", "own_status")[0]
-    )
     if own_status is not None and own_status != Status.CANCELLED:
         raise _already_registered(person)
     try:

@@ -19,11 +19,12 @@ pytestmark = pytest.mark.django_db
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Session, user, roles, person (middleware); the session with its course and programme (the
-# view); the leaving dates, and the reservation state with the person's registration if any
-# (checks); then one transaction: the seat claim, the registration, the audit entry and the
-# queued e-mail. The two SAVEPOINT lines are that transaction as seen inside the test's own
-# (BEGIN and COMMIT outside tests). The web session is not written.
-REGISTRATION_QUERIES = 13
+# view); one read of the reservation state, the person's registration if any and their
+# municipality's leaving date (the checks); then one transaction: the seat claim, the
+# registration, the audit entry and the queued e-mail. The two SAVEPOINT lines are that
+# transaction as seen inside the test's own (BEGIN and COMMIT outside tests). The web session
+# is not written.
+REGISTRATION_QUERIES = 12
 
 
 @pytest.fixture
