@@ -184,3 +184,26 @@ def test_listeners_hear_of_recorded_attendance_in_batches(
     assert [len(batch) for batch in heard] == [15, 15, 10]
     ids = [pk for batch in heard for pk in batch]
     assert sorted(ids) == sorted(Attendance.objects.values_list("registration_id", flat=True))
+
+
+def test_memory_does_not_grow_with_the_file(programme, monkeypatch):
+    import tracemalloc
+
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 200)
+    sessions(programme)
+
+    def peak(count: int, start: int) -> int:
+        content = attendance_list(count, start=start).encode()
+        tracemalloc.start()
+        try:
+            import_attendance(programme=programme, filename="a.csv", content=content)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    peak(300, 900_000)  # what a first import sets up once
+    small = peak(1000, 0)
+    large = peak(5000, 100_000)
+    # Five times the rows and the people: the chunks are the same size; what grows is only
+    # the ids of the touched people and of recorded attendance, eight bytes each.
+    assert large < small * 1.5, (small, large)
