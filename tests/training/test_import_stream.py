@@ -207,3 +207,25 @@ def test_memory_does_not_grow_with_the_file(programme, monkeypatch):
     # Five times the rows and the people: the chunks are the same size; what grows is only
     # the ids of the touched people and of recorded attendance, eight bytes each.
     assert large < small * 1.5, (small, large)
+
+
+def test_the_status_page_shows_the_progress_published_while_writing(client, world):
+    from django.urls import reverse
+
+    from grannar.training.progress import progress_publish
+    from tests.factories import sign_in
+
+    sign_in(client, world["users"]["admin"])
+    job = ImportJob.objects.create(
+        kind="attendance",
+        programme=world["programme"],
+        filename="a.csv",
+        content=b"",
+        status=ImportJob.Status.CHECKING,
+        progress=40,
+    )
+    progress_publish(job_id=job.pk, status=ImportJob.Status.WRITING, progress=70)
+    page = client.get(reverse("training:import_status", args=[job.pk])).content.decode()
+    assert '<progress id="import-progress" max="100" value="70">' in page
+    assert "skriver" in page
+    assert 'hx-trigger="every 1s"' in page
