@@ -27,6 +27,7 @@ test: install
 
 bench: install
 	$(VENV)/bin/python bench/registration_burst.py
+	$(VENV)/bin/python bench/import_scale.py
 
 # Loads the national demo (about 1 000 000 attendance rows) on first use: allow half an hour.
 bench-scale: install

@@ -64,6 +64,14 @@ def world(programme, molndal, partille):
     }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_progress_cache():
+    """Job ids repeat between tests; a running job must not see another test's progress."""
+    from django.core.cache import caches
+
+    caches["progress"].clear()
+
+
 @pytest.fixture
 def no_scope():
     with scopes_disabled():

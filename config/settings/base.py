@@ -46,7 +46,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "grannar.core.middleware.SessionMiddleware",
     "grannar.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -138,9 +138,13 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-# Sessions end after this long without a request (SESSION_SAVE_EVERY_REQUEST renews them).
+# Sessions end after this long without a request. The session middleware renews an unchanged
+# session at most once per GRANNAR_SESSION_RENEW_SECONDS, so most requests write nothing.
 SESSION_COOKIE_AGE = env_int("GRANNAR_SESSION_SECONDS", 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+GRANNAR_SESSION_RENEW_SECONDS = env_int("GRANNAR_SESSION_RENEW_SECONDS", 60)
+# Messages travel in a signed cookie to the next page, not in the session.
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -197,6 +201,27 @@ def _tasks() -> dict:
 
 
 TASKS = _tasks()
+
+
+def _caches() -> dict:
+    # "progress": how far a running import has come, shared by the web server and the worker
+    # (see grannar/training/progress.py). Files on one machine; Redis across several hosts.
+    redis_url = env_str("GRANNAR_PROGRESS_REDIS_URL", "")
+    progress = (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+        if redis_url
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "progress"),
+        }
+    )
+    return {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "progress": progress,
+    }
+
+
+CACHES = _caches()
 
 # Request lines leave out query strings and tokens in paths; a refusal is one line.
 LOGGING = {

@@ -1,12 +1,36 @@
+import time
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scope
+
+# When a session was last written, in whole seconds since the epoch.
+SESSION_RENEWED_KEY = "_renewed"
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's session middleware that renews an idle session's expiry at most once every
+    `GRANNAR_SESSION_RENEW_SECONDS` instead of writing the session on every request.
+
+    Sessions still end `SESSION_COOKIE_AGE` after the last request (up to the renewal interval
+    earlier); a request that changes nothing in the session, such as a registration, then
+    writes nothing for it.
+    """
+
+    def process_response(self, request, response):
+        session = getattr(request, "session", None)
+        if session is not None and session.accessed and not session.is_empty():
+            now = int(time.time())
+            renewed = session.get(SESSION_RENEWED_KEY, 0)
+            if session.modified or now - renewed >= settings.GRANNAR_SESSION_RENEW_SECONDS:
+                session[SESSION_RENEWED_KEY] = now
+        return super().process_response(request, response)
 
 
 class ScopeMiddleware:

@@ -53,6 +53,14 @@ def leaving_dates(programme: Programme) -> dict[int, dt.date]:
     )
 
 
+def leaving_date_of(*, programme_id, municipality_id) -> QuerySet:
+    """The leaving date of one municipality in one programme, if it has one, as a one-value
+    query (either id may be an OuterRef, to read it along with another row)."""
+    return Membership.objects.filter(
+        programme_id=programme_id, municipality_id=municipality_id, left__isnull=False
+    ).values("left")[:1]
+
+
 def left_memberships(programme: Programme) -> list[Membership]:
     """Memberships that ended early or have a leaving date, by municipality name."""
     return list(

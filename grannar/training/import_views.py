@@ -13,6 +13,7 @@ from grannar.people.models import Role
 from grannar.training.forms import ImportConfirmForm, ImportUploadForm
 from grannar.training.imports import change_lines
 from grannar.training.models import ImportJob
+from grannar.training.progress import progress_apply
 from grannar.training.tasks import run_import_job
 
 
@@ -72,6 +73,7 @@ def import_confirm_view(request, pk: int):
 @require_GET
 def import_status_view(request, pk: int):
     job = get_object_or_404(ImportJob.objects.select_related("programme").defer("content"), pk=pk)
+    progress_apply(job)
     report = job.report or job.preview
     context = {
         "job": job,

@@ -8,18 +8,24 @@ transaction that is rolled back, so it reports exactly what would change.
 
 import csv
 import datetime as dt
+import functools
 import io
 import time
 import zipfile
 import zoneinfo
+from array import array
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from openpyxl import load_workbook
@@ -76,6 +82,12 @@ CHANGE_LABELS = {
     "attendance_unchanged": gettext_lazy("attendance unchanged"),
     "attendance_removed": gettext_lazy("attendance removed"),
 }
+# Rows written per statement batch, and how often progress is reported while reading.
+CHUNK_ROWS = 2000
+PROGRESS_EVERY = 1000
+# on_progress(stage, done, total): stage "checking" while rows are checked, then "writing".
+Progress = Callable[[str, int, int], None]
+GENDERS = frozenset(Gender.values)
 YES = {"ja", "true", "1"}
 NO = {"nej", "false", "0", ""}
 STATUSES = {
@@ -160,7 +172,7 @@ class _Problems:
 
 def _check_lengths(number: int, row: dict, problems: _Problems, lengths: dict) -> None:
     for column, (model, name) in lengths.items():
-        limit = model._meta.get_field(name).max_length
+        limit = _max_length(model, name)
         if len(row[column]) > limit:
             problems.add(
                 number,
@@ -170,52 +182,145 @@ def _check_lengths(number: int, row: dict, problems: _Problems, lengths: dict) -
             )
 
 
+@functools.cache
+def _max_length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
 class _Rollback(Exception):
     """Raised inside a dry run's transaction to undo it."""
+
+
+class Table:
+    """A file's rows, read lazily: `rows()` reads the file from the start each time it is
+    called, so a large file can be checked and then written in passes without being held as
+    rows in memory. `problems` lists what is wrong with the file or its header."""
+
+    def __init__(self, filename: str, content: bytes, columns: list[str]):
+        self.filename = filename
+        self.content = content
+        self.xlsx = filename.lower().endswith(".xlsx")
+        self.header: list[str] = []
+        self.problems: list[str] = []
+        self.estimate = 0  # rows below the header, for progress; empty rows included
+        try:
+            with self._open() as values:
+                first = next(values, None)
+        except _Unreadable as error:
+            self.problems = [error.message]
+            return
+        if first is None:
+            self.problems = [_("row 1: the file is empty")]
+            return
+        self.header = [(name or "").strip().lower() for name in first]
+        self.problems = [
+            _("row 1, column %(column)s: unknown column") % {"column": name}
+            for name in self.header
+            if name and name not in columns
+        ]
+        self.problems += [
+            _("row 1, column %(column)s: missing column") % {"column": name}
+            for name in columns
+            if name not in self.header
+        ]
+        if self.xlsx:
+            with self._open() as values:
+                self.estimate = max((values.max_row or 1) - 1, 0)
+        else:
+            self.estimate = max(content.count(b"\n") - 1, 0)
+
+    @contextmanager
+    def _open(self):
+        """The table's raw rows (lists of cells); for XLSX the iterator also has `max_row`."""
+        if self.xlsx:
+            try:
+                workbook = load_workbook(io.BytesIO(self.content), read_only=True, data_only=True)
+                sheet = workbook.worksheets[0]
+            except (zipfile.BadZipFile, InvalidFileException, OSError, KeyError, ValueError) as e:
+                raise _Unreadable(
+                    _("the file is not a readable XLSX workbook (%(error)s)") % {"error": e}
+                ) from e
+            try:
+                yield _SheetRows(sheet)
+            finally:
+                workbook.close()
+        else:
+            text = io.TextIOWrapper(io.BytesIO(self.content), encoding="utf-8-sig", newline="")
+            try:
+                yield _CsvRows(text)
+            finally:
+                text.detach()
+
+    def rows(self) -> Iterator[tuple[int, dict]]:
+        """(spreadsheet row number, {column: trimmed text}) for each row that is not empty.
+        Raises `ImportRefused`-ready `_Unreadable` when the file cannot be read further."""
+        header = self.header
+        with self._open() as values:
+            next(values, None)
+            for number, cells in enumerate(values, start=2):
+                if not any((value or "").strip() for value in cells):
+                    continue
+                yield (
+                    number,
+                    {
+                        name: (cells[i] if i < len(cells) else "").strip()
+                        for i, name in enumerate(header)
+                        if name
+                    },
+                )
+
+
+class _Unreadable(Exception):
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+class _CsvRows:
+    def __init__(self, text):
+        self.reader = csv.reader(text)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> list[str]:
+        try:
+            return next(self.reader)
+        except UnicodeDecodeError as error:
+            raise _Unreadable(_("the file is not UTF-8 text")) from error
+
+
+class _SheetRows:
+    def __init__(self, sheet):
+        self.max_row = sheet.max_row
+        self.values = sheet.iter_rows(values_only=True)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> list[str]:
+        try:
+            return [_cell(value) for value in next(self.values)]
+        except StopIteration:
+            raise
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError) as error:
+            raise _Unreadable(
+                _("the file is not a readable XLSX workbook (%(error)s)") % {"error": error}
+            ) from error
 
 
 def read_table(
     filename: str, content: bytes, columns: list[str]
 ) -> tuple[list[tuple[int, dict]], list[str]]:
-    """Rows as (spreadsheet row number, {column: trimmed text}), and problems with the header."""
-    if filename.lower().endswith(".xlsx"):
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-        except (zipfile.BadZipFile, InvalidFileException, OSError, KeyError, ValueError) as error:
-            return [], [
-                _("the file is not a readable XLSX workbook (%(error)s)") % {"error": error}
-            ]
-        table = [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-    else:
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return [], [_("the file is not UTF-8 text")]
-        table = list(csv.reader(io.StringIO(text)))
-    if not table:
-        return [], [_("row 1: the file is empty")]
-    header = [(name or "").strip().lower() for name in table[0]]
-    problems = [
-        _("row 1, column %(column)s: unknown column") % {"column": name}
-        for name in header
-        if name and name not in columns
-    ]
-    problems += [
-        _("row 1, column %(column)s: missing column") % {"column": name}
-        for name in columns
-        if name not in header
-    ]
-    rows = []
-    for number, values in enumerate(table[1:], start=2):
-        if not any((value or "").strip() for value in values):
-            continue
-        row = {
-            name: (values[i] if i < len(values) else "").strip()
-            for i, name in enumerate(header)
-            if name
-        }
-        rows.append((number, row))
-    return rows, problems
+    """Rows as (spreadsheet row number, {column: trimmed text}), and problems with the header;
+    for small files (sessions). Attendance lists are read with `Table` as they are written."""
+    table = Table(filename, content, columns)
+    if table.problems:
+        return [], table.problems
+    try:
+        return list(table.rows()), []
+    except _Unreadable as error:
+        return [], [error.message]
 
 
 def _cell(value: Any) -> str:
@@ -263,7 +368,7 @@ def import_sessions(
     by=None,
     dry_run: bool = False,
     skip_invalid: bool = False,
-    on_row=None,
+    on_progress: Progress | None = None,
 ) -> ImportReport:
     """Create or update courses and sessions from a sessions file."""
     report = ImportReport(kind="sessions")
@@ -282,8 +387,8 @@ def import_sessions(
     valid: dict[str, dict] = {}
     first_of_course: dict[str, tuple[int, dict]] = {}
     for index, (number, row) in enumerate(rows, start=1):
-        if on_row:
-            on_row(index, len(rows))
+        if on_progress:
+            on_progress("checking", index, len(rows))
         _check_same_course(number, row, problems, first_of_course)
         parsed = _check_session_row(
             number, row, problems, formats, subgoals, municipalities, other_sessions
@@ -489,52 +594,450 @@ def import_attendance(
     by=None,
     dry_run: bool = False,
     skip_invalid: bool = False,
-    on_row=None,
+    on_progress: Progress | None = None,
 ) -> ImportReport:
-    """Create or update people, registrations and attendance from an attendance list."""
-    report = ImportReport(kind="attendance")
-    rows, header_problems = read_table(filename, content, ATTENDANCE_COLUMNS)
-    report.rows = len(rows)
-    if header_problems:
-        report.problems = header_problems
-        raise ImportRefused(report)
-    problems = _Problems()
-    sessions = {
-        s.code.lower(): s
-        for s in Session.objects.filter(course__programme=programme).select_related("course")
-    }
-    municipalities = _programme_municipalities(programme)
-    leaving = programme.memberships.filter(participates=True, left__isnull=False)
-    left = {m.municipality.code: m.left for m in leaving.select_related("municipality")}
-    categories = {
-        pc.category.code.lower(): pc.category
-        for pc in ProgrammeCategory.objects.filter(programme=programme).select_related("category")
-    }
-    valid: dict[tuple[int, str], dict] = {}
-    for index, (number, row) in enumerate(rows, start=1):
-        if on_row:
-            on_row(index, len(rows))
-        parsed = _check_attendance_row(
-            number, row, problems, sessions, municipalities, categories, left
-        )
-        if parsed is not None:
-            valid[(parsed["session"].pk, parsed["email"])] = parsed  # a later row wins
-    report.problems = problems.messages()
-    report.skipped_rows = len(problems.bad_rows)
-    if report.problems and not skip_invalid:
-        raise ImportRefused(report)
+    """Create or update people, registrations and attendance from an attendance list.
 
-    def write():
-        _write_attendance(list(valid.values()), report)
-        if report.changed and not dry_run:
-            log_action(
-                action="training.import.attendance",
-                actor=by,
-                target=programme,
-                data=dict(report.changes),
+    The file is read as a stream, three times: once to check every row, then, inside one
+    transaction, once to write the people and once to write registrations and attendance, in
+    chunks. Which row wins for each (session, person), and which row gives each person's
+    attributes, is worked out by the database from a temporary table of the checked rows'
+    keys: memory does not grow with the file.
+    """
+    report = ImportReport(kind="attendance")
+    table = Table(filename, content, ATTENDANCE_COLUMNS)
+    if table.problems:
+        report.problems = table.problems
+        raise ImportRefused(report)
+    context = _AttendanceContext(programme)
+    problems = _Problems()
+    stage = _Stage()
+    try:
+        try:
+            for number, row in table.rows():
+                report.rows += 1
+                if on_progress and report.rows % PROGRESS_EVERY == 0:
+                    on_progress("checking", report.rows, max(table.estimate, report.rows))
+                data = context.check(number, row, problems)
+                if data is not None:
+                    stage.add(number, data["session"], data["email"])
+        except _Unreadable as error:
+            report.problems = [error.message]
+            raise ImportRefused(report) from error
+        report.problems = problems.messages()
+        report.skipped_rows = len(problems.bad_rows)
+        if report.problems and not skip_invalid:
+            raise ImportRefused(report)
+        people, registrations = stage.settle()
+        steps = _Steps(on_progress, total=people + registrations)
+
+        def write():
+            # Ids of the people this import wrote or found unchanged, each once (the people
+            # pass sees each person once), eight bytes an id.
+            touched_persons = array("q")
+            _write_people(table, context, stage, report, steps, touched_persons)
+            _write_registrations(table, context, stage, report, steps)
+            # All attendance of this import is written: `touched_persons` (person ids) and
+            # `programme` are what a per-person refresh needs, in bulk, in this transaction.
+            if report.changed and not dry_run:
+                log_action(
+                    action="training.import.attendance",
+                    actor=by,
+                    target=programme,
+                    data=dict(report.changes),
+                )
+
+        return _run(report, dry_run, write)
+    finally:
+        stage.drop()
+
+
+class _Stage:
+    """The keys of the checked rows in a temporary table of this connection: (row number,
+    session, e-mail, and a number that orders a person's rows by session start, then row)."""
+
+    MARKED = {
+        "wins": "SELECT row_number FROM grannar_import_stage "
+        "WHERE row_number BETWEEN %s AND %s AND wins",
+        "gives_person": "SELECT row_number FROM grannar_import_stage "
+        "WHERE row_number BETWEEN %s AND %s AND gives_person",
+    }
+    ROW_BITS = 2**24  # rows per file the person key can tell apart (16 million)
+
+    def __init__(self):
+        self.buffer: list[tuple[int, int, str, int]] = []
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS grannar_import_stage")
+            cursor.execute(
+                "CREATE TEMPORARY TABLE grannar_import_stage (row_number integer PRIMARY KEY, "
+                "session_id bigint NOT NULL, email varchar(254) NOT NULL, "
+                "person_key bigint NOT NULL, wins boolean NOT NULL DEFAULT FALSE, "
+                "gives_person boolean NOT NULL DEFAULT FALSE)"
             )
 
-    return _run(report, dry_run, write)
+    def add(self, number: int, session: Session, email: str) -> None:
+        key = int(session.starts.timestamp()) * self.ROW_BITS + number
+        self.buffer.append((number, session.pk, email, key))
+        if len(self.buffer) >= CHUNK_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.buffer:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO grannar_import_stage (row_number, session_id, email, person_key) "
+                    "VALUES (%s, %s, %s, %s)",
+                    self.buffer,
+                )
+            self.buffer = []
+
+    def settle(self) -> tuple[int, int]:
+        """Mark the rows that win: the last row for each (session, person), and for each
+        person the row of their latest session (the last such row). Returns how many of each."""
+        self._flush()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE grannar_import_stage SET wins = TRUE WHERE row_number IN "
+                "(SELECT MAX(row_number) FROM grannar_import_stage GROUP BY session_id, email)"
+            )
+            registrations = cursor.rowcount
+            cursor.execute(
+                "UPDATE grannar_import_stage SET gives_person = TRUE WHERE person_key IN "
+                "(SELECT MAX(person_key) FROM grannar_import_stage GROUP BY email)"
+            )
+            people = cursor.rowcount
+        return people, registrations
+
+    def marked(self, column: str, first: int, last: int) -> set[int]:
+        """Row numbers between `first` and `last` marked in `column` (wins, gives_person)."""
+        with connection.cursor() as cursor:
+            cursor.execute(self.MARKED[column], [first, last])
+            return {row[0] for row in cursor.fetchall()}
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS grannar_import_stage")
+
+
+class _Steps:
+    """Progress of the writing passes, reported every PROGRESS_EVERY rows."""
+
+    def __init__(self, on_progress: Progress | None, total: int):
+        self.on_progress = on_progress
+        self.total = max(total, 1)
+        self.done = 0
+
+    def advance(self, count: int) -> None:
+        before = self.done // PROGRESS_EVERY
+        self.done += count
+        if self.on_progress and self.done // PROGRESS_EVERY != before:
+            self.on_progress("writing", self.done, self.total)
+
+
+class _AttendanceContext:
+    """What checking an attendance row needs from the database, read once per import."""
+
+    def __init__(self, programme: Programme):
+        self.programme = programme
+        self.sessions = {
+            s.code.lower(): s
+            for s in Session.objects.filter(course__programme=programme).select_related("course")
+        }
+        self.municipalities = _programme_municipalities(programme)
+        leaving = programme.memberships.filter(participates=True, left__isnull=False)
+        self.left = {m.municipality.code: m.left for m in leaving.select_related("municipality")}
+        self.categories = {
+            pc.category.code.lower(): pc.category
+            for pc in ProgrammeCategory.objects.filter(programme=programme).select_related(
+                "category"
+            )
+        }
+        self.workplaces = {
+            (w.municipality_id, w.name.lower()): w
+            for w in Workplace.objects.with_scopes_disabled().filter(
+                municipality__in=[m.pk for m in self.municipalities.values()]
+            )
+        }
+
+    def check(self, number: int, row: dict, problems: "_Problems") -> dict | None:
+        return _check_attendance_row(
+            number,
+            row,
+            problems,
+            self.sessions,
+            self.municipalities,
+            self.categories,
+            self.left,
+        )
+
+    def parse(self, number: int, row: dict) -> dict:
+        """The values of a row that `check` has accepted, without checking it again."""
+        category, hours = row["staff_category"], row["attended_hours"]
+        return {
+            "row": number,
+            "session": self.sessions[row["session_code"].lower()],
+            "email": normalize_email(row["email"]),
+            "first_name": row["first_name"],
+            "last_name": row["last_name"],
+            "gender": row["gender"].lower() or Gender.UNKNOWN,
+            "birth_year": int(row["birth_year"]) if row["birth_year"] else None,
+            "municipality": self.municipalities[row["municipality_code"]],
+            "support_resource": row["support_resource"].lower() in YES,
+            "category": self.categories[category.lower()] if category else None,
+            "workplace": row["workplace"],
+            "status": row["status"].lower(),
+            "hours": _decimal(hours) if hours else None,
+        }
+
+    def chosen(self, table: Table, stage: _Stage, column: str) -> Iterator[list[dict]]:
+        """The rows the stage marks in `column`, in file order, in chunks of at most
+        CHUNK_ROWS rows of the file."""
+        batch: list[tuple[int, dict]] = []
+        for number, row in table.rows():
+            batch.append((number, row))
+            if len(batch) == CHUNK_ROWS:
+                yield self._marked(batch, stage, column)
+                batch = []
+        if batch:
+            yield self._marked(batch, stage, column)
+
+    def _marked(self, batch, stage: _Stage, column: str) -> list[dict]:
+        marked = stage.marked(column, batch[0][0], batch[-1][0])
+        return [self.parse(number, row) for number, row in batch if number in marked]
+
+
+def _people_by_email(emails: list[str]):
+    """People with these (normalised) e-mail addresses, found through the unique index."""
+    return (
+        Person.objects.with_scopes_disabled()
+        .alias(email_lower=Lower("email"))
+        .filter(email_lower__in=emails)
+        .order_by()
+    )
+
+
+PERSON_FIELDS = [
+    "first_name", "last_name", "gender", "birth_year", "municipality", "workplace",
+    "workplace_name", "staff_category", "support_resource",
+]  # fmt: skip
+
+
+def _write_people(table, context, stage, report, steps, touched_persons: array) -> None:
+    """Create or update each person once, from the row of their latest session."""
+    changes = report.changes
+    for chunk in context.chosen(table, stage, "gives_person"):
+        if not chunk:
+            continue
+        existing = {
+            normalize_email(p.email): p for p in _people_by_email([d["email"] for d in chunk])
+        }
+        new, changed, now = [], [], timezone.now()
+        for data in chunk:
+            values = _person_values(data, context, report)
+            person = existing.get(data["email"])
+            if person is None:
+                new.append(Person(email=data["email"], **values))
+                continue
+            if any(
+                getattr(person, f"{key}_id" if key in _PERSON_RELATIONS else key)
+                != (value.pk if key in _PERSON_RELATIONS and value is not None else value)
+                for key, value in values.items()
+            ):
+                for key, value in values.items():
+                    setattr(person, key, value)
+                person.updated = now
+                changed.append(person)
+            else:
+                changes["people_unchanged"] += 1
+            touched_persons.append(person.pk)
+        Person.objects.with_scopes_disabled().bulk_create(new)
+        Person.objects.with_scopes_disabled().bulk_update(changed, [*PERSON_FIELDS, "updated"])
+        changes["people_created"] += len(new)
+        changes["people_updated"] += len(changed)
+        touched_persons.extend(person.pk for person in new)
+        steps.advance(len(chunk))
+
+
+_PERSON_RELATIONS = {"municipality", "workplace", "staff_category"}
+
+
+def _person_values(data: dict, context: _AttendanceContext, report: ImportReport) -> dict:
+    workplace, workplace_name = None, ""
+    if data["workplace"]:
+        key = (data["municipality"].pk, data["workplace"].lower())
+        workplace = context.workplaces.get(key)
+        if workplace is None and data["category"] is None:
+            # A support resource's unknown workplace has no sector to give it: keep the name.
+            workplace_name = data["workplace"]
+        elif workplace is None:
+            workplace = Workplace.objects.with_scopes_disabled().create(
+                municipality=data["municipality"],
+                sector=data["category"].sector,
+                name=data["workplace"],
+            )
+            context.workplaces[key] = workplace
+            report.changes["workplaces_created"] += 1
+    return {
+        "first_name": data["first_name"],
+        "last_name": data["last_name"],
+        "gender": data["gender"],
+        "birth_year": data["birth_year"],
+        "municipality": data["municipality"],
+        "workplace": workplace,
+        "workplace_name": workplace_name,
+        "staff_category": data["category"],
+        "support_resource": data["support_resource"],
+    }
+
+
+def _write_registrations(table, context, stage, report, steps) -> None:
+    """Registrations and attendance of the winning rows, in chunks, then the seat counters."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT session_id FROM grannar_import_stage WHERE wins")
+        session_ids = [row[0] for row in cursor.fetchall()]
+    locked = {s.pk: s for s in Session.objects.select_for_update().filter(pk__in=session_ids)}
+    attended = array("q")  # ids of registrations with attendance, eight bytes each
+    changes = report.changes
+    Status = Registration.Status
+    for chunk in context.chosen(table, stage, "wins"):
+        if not chunk:
+            continue
+        people, municipality_of = {}, {}
+        for email, person_id, municipality_id in _people_by_email(
+            [data["email"] for data in chunk]
+        ).values_list("email", "id", "municipality_id"):
+            people[normalize_email(email)] = person_id
+            municipality_of[person_id] = municipality_id
+        existing = {
+            (r.session_id, r.person_id): r
+            for r in Registration.objects.with_scopes_disabled()
+            .filter(
+                session_id__in={data["session"].pk for data in chunk},
+                person_id__in=people.values(),
+            )
+            .select_related("attendance")
+            .order_by()
+        }
+        now = timezone.now()
+        new: dict[tuple[int, int], tuple[str, int, dict]] = {}
+        changed_registrations: list[Registration] = []
+        wanted: list[tuple[Registration, dict]] = []
+        for data in chunk:
+            person_id = people[data["email"]]
+            key = (data["session"].pk, person_id)
+            registration = existing.get(key)
+            status = STATUSES[data["status"]]
+            municipality_id = municipality_of[person_id]
+            if registration is None:
+                new[key] = (status, municipality_id, data)
+                continue
+            if data["status"] == "registered" and registration.status in (
+                Status.CONFIRMED,
+                Status.WAITLISTED,
+            ):
+                status = registration.status  # keep a seat or a place in line as it is
+            if registration.status != status or registration.municipality_id != municipality_id:
+                registration.status = status
+                registration.municipality_id = municipality_id
+                registration.changed = now
+                changed_registrations.append(registration)
+            else:
+                changes["registrations_unchanged"] += 1
+            wanted.append((registration, data))
+        created = _insert_registrations(new, now)
+        Registration.objects.with_scopes_disabled().bulk_update(
+            changed_registrations, ["status", "municipality", "changed"]
+        )
+        changes["registrations_created"] += len(new)
+        changes["registrations_updated"] += len(changed_registrations)
+        _write_attendance_chunk(wanted, created, changes, attended, now)
+        steps.advance(len(chunk))
+    for session in locked.values():
+        _settle_seats(session, report)
+    attendance_recorded_after_commit(attended)
+
+
+def _insert(model, columns: list[str], rows: list[tuple]) -> None:
+    """INSERT `rows` (values in database form) in one executemany. The bulk of an import is new
+    registrations and attendance; preparing each value of each object as bulk_create does
+    would be most of the time of a large import."""
+    quote = connection.ops.quote_name
+    # The names come from the model, the values are parameters.
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _insert_registrations(
+    new: dict[tuple[int, int], tuple[str, int, dict]], now: dt.datetime
+) -> list[tuple[int, str, dict]]:
+    """Insert new registrations; returns (id, status, row data) of each."""
+    if not new:
+        return []
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    _insert(
+        Registration,
+        ["session_id", "person_id", "municipality_id", "status", "created", "changed"],
+        [
+            (session_id, person_id, municipality_id, str(status), stamp, stamp)
+            for (session_id, person_id), (status, municipality_id, _data) in new.items()
+        ],
+    )
+    ids = {
+        (session_id, person_id): pk
+        for pk, session_id, person_id in Registration.objects.with_scopes_disabled()
+        .filter(session_id__in={key[0] for key in new}, person_id__in={key[1] for key in new})
+        .order_by()
+        .values_list("id", "session_id", "person_id")
+    }
+    return [(ids[key], status, data) for key, (status, _municipality_id, data) in new.items()]
+
+
+def _write_attendance_chunk(wanted, created, changes, attended: array, now) -> None:
+    ops = connection.ops
+    stamp = ops.adapt_datetimefield_value(now)
+    hours_field = Attendance._meta.get_field("hours")
+
+    def hours(value):
+        return ops.adapt_decimalfield_value(
+            value, hours_field.max_digits, hours_field.decimal_places
+        )
+
+    new = [
+        (pk, hours(data["hours"]), Attendance.Method.IMPORT.value, stamp)
+        for pk, status, data in created
+        if status == Registration.Status.ATTENDED
+    ]
+    attended.extend(row[0] for row in new)
+    changed, removed = [], []
+    for registration, data in wanted:
+        # Loaded with the registration (select_related): None when there is none.
+        attendance = getattr(registration, "attendance", None)
+        if registration.status == Registration.Status.ATTENDED:
+            if attendance is None:
+                new.append(
+                    (registration.pk, hours(data["hours"]), Attendance.Method.IMPORT.value, stamp)
+                )
+            elif attendance.hours != data["hours"]:
+                attendance.hours = data["hours"]
+                attendance.recorded = now
+                changed.append(attendance)
+            else:
+                changes["attendance_unchanged"] += 1
+            attended.append(registration.pk)
+        elif attendance is not None:
+            removed.append(attendance.pk)
+    if new:
+        _insert(Attendance, ["registration_id", "hours", "method", "recorded"], new)
+    Attendance.objects.bulk_update(changed, ["hours", "recorded"])
+    if removed:
+        Attendance.objects.filter(pk__in=removed).delete()
+    changes["attendance_created"] += len(new)
+    changes["attendance_updated"] += len(changed)
+    changes["attendance_removed"] += len(removed)
 
 
 def _check_attendance_row(number, row, problems, sessions, municipalities, categories, left):
@@ -555,7 +1058,7 @@ def _check_attendance_row(number, row, problems, sessions, municipalities, categ
             problems.add(number, name, _("required"))
         data[name] = row[name]
     gender = row["gender"].lower()
-    if gender and gender not in Gender.values:
+    if gender and gender not in GENDERS:
         problems.add(number, "gender", _("must be kvinna, man, annat, okand or empty"))
     data["gender"] = gender or Gender.UNKNOWN
     data["birth_year"] = None
@@ -624,103 +1127,6 @@ def _check_attendance_row(number, row, problems, sessions, municipalities, categ
                     % {"hours": data["session"].credited_hours},
                 )
     return data if number not in problems.bad_rows else None
-
-
-def _write_attendance(rows: list[dict], report: ImportReport) -> None:
-    # The person's attributes come from the row of their latest session.
-    latest: dict[str, dict] = {}
-    for data in sorted(rows, key=lambda d: (d["session"].starts, d["row"])):
-        latest[data["email"]] = data
-    people = {
-        p.email: p for p in Person.objects.with_scopes_disabled().filter(email__in=list(latest))
-    }
-    workplaces = {
-        (w.municipality_id, w.name.lower()): w
-        for w in Workplace.objects.with_scopes_disabled().filter(
-            municipality__in={d["municipality"].pk for d in latest.values()}
-        )
-    }
-    for email, data in latest.items():
-        workplace, workplace_name = None, ""
-        if data["workplace"]:
-            key = (data["municipality"].pk, data["workplace"].lower())
-            workplace = workplaces.get(key)
-            if workplace is None and data["category"] is None:
-                # A support resource's unknown workplace has no sector to give it: keep the name.
-                workplace_name = data["workplace"]
-            elif workplace is None:
-                workplace = Workplace.objects.with_scopes_disabled().create(
-                    municipality=data["municipality"],
-                    sector=data["category"].sector,
-                    name=data["workplace"],
-                )
-                workplaces[key] = workplace
-                report.changes["workplaces_created"] += 1
-        person = people.get(email) or Person(email=email)
-        _save_changes(
-            person,
-            {
-                "first_name": data["first_name"],
-                "last_name": data["last_name"],
-                "gender": data["gender"],
-                "birth_year": data["birth_year"],
-                "municipality": data["municipality"],
-                "workplace": workplace,
-                "workplace_name": workplace_name,
-                "staff_category": data["category"],
-                "support_resource": data["support_resource"],
-            },
-            report,
-            "people",
-        )
-        people[email] = person
-    session_ids = {d["session"].pk for d in rows}
-    locked = {s.pk: s for s in Session.objects.select_for_update().filter(pk__in=session_ids)}
-    existing = {
-        (r.session_id, r.person_id): r
-        for r in Registration.objects.with_scopes_disabled()
-        .filter(session_id__in=session_ids)
-        .select_related("attendance")
-    }
-    attended: list[int] = []
-    for data in sorted(rows, key=lambda d: d["row"]):
-        person = people[data["email"]]
-        registration = existing.get((data["session"].pk, person.pk))
-        status = STATUSES[data["status"]]
-        if (
-            data["status"] == "registered"
-            and registration is not None
-            and registration.status
-            in (
-                Registration.Status.CONFIRMED,
-                Registration.Status.WAITLISTED,
-            )
-        ):
-            status = registration.status  # keep a seat or a place in line as it is
-        values = {"status": status, "municipality_id": person.municipality_id}
-        if registration is None:
-            registration = Registration(session=data["session"], person=person)
-            values["queued"] = None
-        _save_changes(registration, values, report, "registrations")
-        existing[(data["session"].pk, person.pk)] = registration
-        attendance = getattr(registration, "attendance", None) if registration.pk else None
-        if status == Registration.Status.ATTENDED:
-            _save_changes(
-                attendance or Attendance(registration=registration),
-                {
-                    "hours": data["hours"],
-                    "method": attendance.method if attendance else Attendance.Method.IMPORT,
-                },
-                report,
-                "attendance",
-            )
-            attended.append(registration.pk)
-        elif attendance is not None:
-            attendance.delete()
-            report.changes["attendance_removed"] += 1
-    for session in locked.values():
-        _settle_seats(session, report)
-    attendance_recorded_after_commit(attended)
 
 
 def _settle_seats(session: Session, report: ImportReport) -> None:

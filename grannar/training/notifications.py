@@ -8,10 +8,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 from django_tasks import task
 from icalendar import Calendar, Event
 
-from grannar.core.tasks import email_after_commit
+from grannar.core.tasks import email_after_commit, enqueue_after_commit, send_email
 from grannar.training.models import Registration, Session
 
 
@@ -66,7 +67,8 @@ def session_ics(session: Session, *, cancelled: bool = False) -> str:
     return calendar_ics([session], cancelled=cancelled)
 
 
-def _send(registration: Registration, template: str, *, ics: str = "") -> None:
+def _compose(registration: Registration, template: str) -> tuple[str, str]:
+    """Subject and body of an e-mail about `registration`, in its person's language."""
     person = registration.person
     with translation.override(_language(person)):
         context = {
@@ -76,14 +78,47 @@ def _send(registration: Registration, template: str, *, ics: str = "") -> None:
             "site": settings.GRANNAR_SITE_URL,
         }
         subject, body = render_to_string(template, context).strip().split("\n", 1)
-    email_after_commit(subject=subject.strip(), body=body.strip(), to=[person.email], ics=ics)
+    return subject.strip(), body.strip()
+
+
+def _send(registration: Registration, template: str, *, ics: str = "") -> None:
+    subject, body = _compose(registration, template)
+    email_after_commit(subject=subject, body=body, to=[registration.person.email], ics=ics)
+
+
+# The e-mail for each outcome of a registration, and whether it carries the calendar file.
+REGISTRATION_EMAILS = {
+    Registration.Status.CONFIRMED: ("training/email/confirmed.txt", True),
+    Registration.Status.WAITLISTED: ("training/email/waitlisted.txt", False),
+}
 
 
 def registration_changed(registration: Registration) -> None:
-    if registration.status == Registration.Status.CONFIRMED:
-        _send(registration, "training/email/confirmed.txt", ics=session_ics(registration.session))
-    elif registration.status == Registration.Status.WAITLISTED:
-        _send(registration, "training/email/waitlisted.txt")
+    """Queue the e-mail for a new registration's outcome. Only the id and the outcome are
+    queued: the e-mail and its calendar file are written by the task, not by the request."""
+    if registration.status in REGISTRATION_EMAILS:
+        enqueue_after_commit(
+            send_registration_email,
+            registration_id=registration.pk,
+            status=str(registration.status),
+        )
+
+
+@task()
+def send_registration_email(*, registration_id: int, status: str) -> int:
+    """Write and send the e-mail for a registration's outcome `status` (as it was queued)."""
+    with scopes_disabled():
+        registration = (
+            Registration.objects.select_related("person__user", "session__course")
+            .filter(pk=registration_id)
+            .first()
+        )
+        if registration is None:
+            return 0
+        template, with_calendar = REGISTRATION_EMAILS[status]
+        subject, body = _compose(registration, template)
+        ics = session_ics(registration.session) if with_calendar else ""
+        return send_email.call(subject=subject, body=body, to=[registration.person.email], ics=ics)
 
 
 def registration_promoted(registration: Registration) -> None:

@@ -65,6 +65,18 @@ def access_session(*, user: User, pk: int) -> Session:
     return session
 
 
+def access_session_for_registration(*, user: User, pk: int) -> Session:
+    """`access_session` with only what registering needs: the course and its programme."""
+    session = (
+        Session.objects.select_related("course__programme")
+        .filter(pk=pk, course__status=Course.Status.PUBLISHED)
+        .first()
+    )
+    if session is None:
+        raise Http404
+    return session
+
+
 def access_trained_session(*, user: User, pk: int) -> Session:
     """A session `user` trains (or any, for an admin); otherwise 404."""
     sessions = Session.objects.select_related("course__programme")

@@ -7,13 +7,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from grannar.core.audit import log_action
 from grannar.people.models import Person, Role, User
-from grannar.programmes.selectors import leaving_dates
+from grannar.programmes.selectors import leaving_date_of
 from grannar.training import notifications, seats, waitlist
 from grannar.training.models import (
     Attendance,
@@ -57,13 +58,12 @@ def check_may_register(*, by: User, person: Person) -> None:
     raise RegistrationError(_("You may not register this person."), code="not_allowed")
 
 
-def check_still_member(*, session: Session, person: Person) -> None:
+def check_still_member(*, session: Session, person: Person, left: dt.date | None) -> None:
     """Staff of a municipality that has left the programme cannot register for its sessions
-    starting after the day it left."""
+    starting after the day it left (`left`: the municipality's leaving date, if any)."""
     programme = session.course.programme
     if programme is None:
         return
-    left = leaving_dates(programme).get(person.municipality_id)
     if left is not None and timezone.localtime(session.starts).date() > left:
         raise RegistrationError(
             _(
@@ -85,38 +85,49 @@ def _next_in_line() -> int:
 
 def registration_create(*, session: Session, person: Person, by: User) -> Registration:
     """Give `person` a seat on `session`, or a place in its waiting line when it is full."""
+    # Read before the transaction, to keep the write lock short: the reservation state, the
+    # person's registration if any, and their municipality's leaving date. A reservation
+    # changed in the same instant can at worst send this one person to the waiting line; it
+    # can never give a seat too many, as the claim checks the counters. Two clicks that both
+    # find no registration are told apart by the unique constraint below.
+    own = Registration.objects.with_scopes_disabled().filter(session=OuterRef("pk"), person=person)
+    left = leaving_date_of(
+        programme_id=OuterRef("course__programme_id"), municipality_id=person.municipality_id
+    )
+    release_at, reserved_free, own_status, left_day = (
+        Session.objects.filter(pk=session.pk)
+        .annotate(own_status=Subquery(own.values("status")[:1]), left_day=Subquery(left))
+        .values_list("reservations_release_at", "reserved_free", "own_status", "left_day")[0]
+    )
     check_may_register(by=by, person=person)
-    check_still_member(session=session, person=person)
+    check_still_member(session=session, person=person, left=left_day)
     check_registration_open(session)
     seen = seats.seen_counts(session.pk)
+    if own_status is not None and own_status != Status.CANCELLED:
+        raise _already_registered(person)
     try:
         with transaction.atomic():
             # Seats released at their time go to those already waiting, before newcomers.
-            held = Session.objects.filter(pk=session.pk).values_list(
-                "reservations_release_at", "reserved_free"
-            )[0]
-            if held[0] and seats.release_due_reservations(session_id=session.pk):
+            if release_at and seats.release_due_reservations(session_id=session.pk):
                 waitlist.waitlist_promote(session_id=session.pk)
-                held = (held[0], Session.objects.get(pk=session.pk).reserved_free)
-            existing = (
-                Registration.objects.with_scopes_disabled()
-                .select_for_update()
-                .filter(session=session, person=person)
-                .first()
-            )
-            if existing is not None and existing.status != Status.CANCELLED:
-                raise RegistrationError(
-                    _("%(name)s is already registered for this session.")
-                    % {"name": person.full_name},
-                    code="duplicate",
+                reserved_free = Session.objects.get(pk=session.pk).reserved_free
+            existing = None
+            if own_status is not None:
+                # Registering again after cancelling: the row is reused, under lock.
+                existing = (
+                    Registration.objects.with_scopes_disabled()
+                    .select_for_update()
+                    .get(session=session, person=person)
                 )
+                if existing.status != Status.CANCELLED:
+                    raise _already_registered(person)
             registration = existing or Registration(session=session, person=person)
             registration.municipality_id = person.municipality_id
             claimed, reservation = seats.claim_seat(
                 session_id=session.pk,
                 municipality_id=person.municipality_id,
                 seen=seen,
-                reservations=held[1] > 0,
+                reservations=reserved_free > 0,
             )
             registration.status = Status.CONFIRMED if claimed else Status.WAITLISTED
             registration.reservation = reservation
@@ -132,11 +143,15 @@ def registration_create(*, session: Session, person: Person, by: User) -> Regist
             notifications.registration_changed(registration)
     except IntegrityError as error:
         # A double click that raced past the check above: the unique constraint caught it.
-        raise RegistrationError(
-            _("%(name)s is already registered for this session.") % {"name": person.full_name},
-            code="duplicate",
-        ) from error
+        raise _already_registered(person) from error
     return registration
+
+
+def _already_registered(person: Person) -> RegistrationError:
+    return RegistrationError(
+        _("%(name)s is already registered for this session.") % {"name": person.full_name},
+        code="duplicate",
+    )
 
 
 def check_may_cancel(*, registration: Registration, by: User, now=None) -> None:

@@ -9,9 +9,12 @@ from django_tasks import task
 
 from grannar.training.imports import IMPORTS, ImportRefused
 from grannar.training.models import ImportJob
+from grannar.training.progress import progress_forget, progress_publish
 from grannar.training.waitlist import reservations_release
 
 logger = logging.getLogger(__name__)
+# The part of the progress bar (in per cent) for checking the rows; writing takes the rest.
+CHECKING_SHARE = 40
 
 
 @task()
@@ -28,19 +31,24 @@ def run_import_job(*, job_id: int) -> str:
             status=ImportJob.Status.PREVIEWING if preview else ImportJob.Status.CHECKING,
             progress=0,
         )
-        last = {"percent": 0}
+        last = {"percent": 0, "status": ""}
 
-        def on_row(index: int, total: int) -> None:
-            # Checking is most of the work; writing happens in one transaction at the end.
-            percent = int(90 * index / max(total, 1))
-            if index == total:
-                if preview:
-                    jobs.update(progress=90)
-                else:
-                    jobs.update(status=ImportJob.Status.WRITING, progress=90)
-            elif percent >= last["percent"] + 5:
-                last["percent"] = percent
-                jobs.update(progress=percent)
+        def on_progress(stage: str, done: int, total: int) -> None:
+            # Checking is the first part of the bar, writing the rest. Writing happens inside
+            # the import's transaction, so from then on only the progress cache is told.
+            share = min(done, total) / max(total, 1)
+            if stage == "checking":
+                percent = int(CHECKING_SHARE * share)
+                status = ImportJob.Status.PREVIEWING if preview else ImportJob.Status.CHECKING
+            else:
+                percent = CHECKING_SHARE + int((99 - CHECKING_SHARE) * share)
+                status = ImportJob.Status.PREVIEWING if preview else ImportJob.Status.WRITING
+            if status == last["status"] and percent < last["percent"] + 5:
+                return
+            last.update(percent=percent, status=status)
+            progress_publish(job_id=job_id, status=status, progress=percent)
+            if stage == "checking":
+                jobs.update(status=status, progress=percent)
 
         # The report keeps its messages as text, in the language of the one who uploaded.
         language = (job.created_by and job.created_by.language) or settings.LANGUAGE_CODE
@@ -53,7 +61,7 @@ def run_import_job(*, job_id: int) -> str:
                     by=job.created_by,
                     dry_run=preview,
                     skip_invalid=preview or job.skip_invalid,
-                    on_row=on_row,
+                    on_progress=on_progress,
                 )
             status = ImportJob.Status.PREVIEWED if preview else ImportJob.Status.DONE
         except ImportRefused as refused:
@@ -63,6 +71,7 @@ def run_import_job(*, job_id: int) -> str:
             # The import's own transaction has rolled back; the page must stop waiting.
             logger.exception("Import job %s stopped by an error", job_id)
             jobs.update(status=ImportJob.Status.FAILED, progress=100, finished=timezone.now())
+            progress_forget(job_id=job_id)
             raise
         if preview:
             jobs.update(status=status, progress=100, preview=report.as_dict())
@@ -70,6 +79,7 @@ def run_import_job(*, job_id: int) -> str:
             jobs.update(
                 status=status, progress=100, report=report.as_dict(), finished=timezone.now()
             )
+        progress_forget(job_id=job_id)
     return status
 
 

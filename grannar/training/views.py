@@ -119,7 +119,7 @@ def _registration_message(request, registration: Registration) -> None:
 @login_required
 @require_POST
 def register_view(request, pk: int):
-    session = selectors.access_session(user=request.user, pk=pk)
+    session = selectors.access_session_for_registration(user=request.user, pk=pk)
     person = request.user.person
     if person is None:
         messages.error(request, _("Your account is not linked to a participant."))

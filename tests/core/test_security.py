@@ -120,7 +120,6 @@ def test_sign_in_is_audited(client, world):
 
 
 def test_session_expires_after_inactivity(client, world):
-    assert settings.SESSION_SAVE_EVERY_REQUEST
     assert settings.SESSION_COOKIE_AGE <= 60 * 60
     sign_in(client, world["users"]["admin"])
     assert client.get(reverse("site:start")).status_code == 200
@@ -128,6 +127,26 @@ def test_session_expires_after_inactivity(client, world):
     response = client.get(reverse("site:start"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_a_session_is_renewed_at_most_once_a_minute(client, world):
+    from grannar.core.middleware import SESSION_RENEWED_KEY
+
+    assert settings.GRANNAR_SESSION_RENEW_SECONDS <= 60
+    sign_in(client, world["users"]["admin"])
+    assert client.get(reverse("site:start")).status_code == 200
+    renewed = Session.objects.get().expire_date
+    # A request within the minute writes nothing for the session.
+    assert client.get(reverse("site:start")).status_code == 200
+    assert Session.objects.get().expire_date == renewed
+    # Once the minute has passed, the next request moves the expiry on by the full hour.
+    session = client.session
+    session[SESSION_RENEWED_KEY] -= settings.GRANNAR_SESSION_RENEW_SECONDS
+    session.save()
+    Session.objects.update(expire_date=timezone.now() + dt.timedelta(minutes=5))
+    assert client.get(reverse("site:start")).status_code == 200
+    expires = Session.objects.get().expire_date
+    assert expires > timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
 
 
 # Two-factor authentication
