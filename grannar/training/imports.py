@@ -29,6 +29,7 @@ from grannar.core.audit import log_action
 from grannar.people.checks import check_birth_year
 from grannar.people.models import Gender, Person, Workplace, normalize_email
 from grannar.programmes.models import Municipality, Programme, ProgrammeCategory
+from grannar.training import rollups
 from grannar.training.models import Attendance, Course, Registration, Session
 from grannar.training.signals import attendance_recorded_after_commit
 
@@ -301,6 +302,12 @@ def import_sessions(
             if data["course_code"] not in courses:
                 courses[data["course_code"]] = _write_course(programme, data, report)
             _write_session(courses[data["course_code"]], data, report)
+        # Times, hours, courses and sub-goals are what the figures count by: recount them all
+        # at once for the sessions of the courses in the file.
+        rollups.refresh_sessions(
+            programme,
+            Session.objects.filter(course__in=list(courses.values())).values_list("pk", flat=True),
+        )
         if report.changed and not dry_run:
             log_action(
                 action="training.import.sessions",
@@ -525,7 +532,9 @@ def import_attendance(
         raise ImportRefused(report)
 
     def write():
-        _write_attendance(list(valid.values()), report)
+        people = _write_attendance(list(valid.values()), report)
+        # One recount for everyone in the file, in every programme they take part in.
+        rollups.refresh_people(people)
         if report.changed and not dry_run:
             log_action(
                 action="training.import.attendance",
@@ -626,7 +635,8 @@ def _check_attendance_row(number, row, problems, sessions, municipalities, categ
     return data if number not in problems.bad_rows else None
 
 
-def _write_attendance(rows: list[dict], report: ImportReport) -> None:
+def _write_attendance(rows: list[dict], report: ImportReport) -> set[int]:
+    """Write the rows; return the ids of the persons they name."""
     # The person's attributes come from the row of their latest session.
     latest: dict[str, dict] = {}
     for data in sorted(rows, key=lambda d: (d["session"].starts, d["row"])):
@@ -721,6 +731,7 @@ def _write_attendance(rows: list[dict], report: ImportReport) -> None:
     for session in locked.values():
         _settle_seats(session, report)
     attendance_recorded_after_commit(attended)
+    return {person.pk for person in people.values()}
 
 
 def _settle_seats(session: Session, report: ImportReport) -> None:

@@ -365,3 +365,94 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"calendar-feed-{self.pk}"
+
+
+class PersonRollup(models.Model):
+    """One person's counted attendance in a programme, kept by `grannar.training.rollups` in the
+    transaction of every change: the person's current record (what the breakdowns count by) and
+    the aggregates of their attended registrations over the whole programme."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    support_resource = models.BooleanField()
+    workplace_id = models.IntegerField(null=True)
+    staff_category_id = models.IntegerField(null=True)
+    staff_category = models.CharField(max_length=60)
+    sector = models.CharField(max_length=60)
+    gender = models.CharField(max_length=20)
+    age_band = models.CharField(max_length=10)
+    entry = models.DateField()  # first attended session
+    exit = models.DateField()  # last attended session
+    hours = models.IntegerField()  # whole hours, summed per registration
+    subgoals = models.CharField(max_length=200)  # sub-goal numbers, comma-separated
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "person"], name="person_rollup_unique")
+        ]
+        indexes = [models.Index(fields=["programme", "municipality"])]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id}/{self.person_id}"
+
+
+class Tally(models.Model):
+    """How many participants (not support resources) of one municipality a breakdown key
+    counts, with their whole hours; `dimension` "all" also holds the support resources. Kept
+    from the person rollups of the municipality."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    dimension = models.CharField(max_length=20)
+    key = models.CharField(max_length=60)
+    persons = models.IntegerField()
+    hours = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "municipality", "dimension", "key"], name="tally_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.dimension}={self.key}: {self.persons}"
+
+
+class SessionRollup(models.Model):
+    """A programme session's counted attended registrations: how many people, and how many
+    sectors its participants span. Its row is also the lock a refresh takes on the session."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
+    session = models.OneToOneField(Session, on_delete=models.CASCADE, related_name="+")
+    starts = models.DateTimeField()
+    persons = models.IntegerField(default=0)
+    sectors = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["programme", "starts"])]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.persons}"
+
+
+class SessionMunicipality(models.Model):
+    """The same for the people of one municipality at a session (rows with people only)."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+")
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    persons = models.IntegerField()
+    sectors = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "municipality"], name="session_municipality_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["programme", "municipality"])]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}/{self.municipality_id}: {self.persons}"
