@@ -123,7 +123,9 @@ def _rollup_figures(scope: Scope) -> Figures:
     counters: dict[str, Counter] = defaultdict(Counter)
     hours_by_category: Counter = Counter()
     dimensions = ("all", "rate", "category", "gender", "age", "sector", "reached", "subgoal")
-    for code, dimension, key, persons, hours in rollups.tallies(scope, dimensions):
+    for code, dimension, key, persons, hours in rollups.tallies(
+        scope, dimensions, per_municipality=["all"]
+    ):
         if dimension == "all" and key == "participants":
             result.participants += persons
             result.attended_hours += hours

@@ -22,10 +22,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Q, Sum, Value
+from django.db.models import Case, Count, F, Max, Min, Q, Sum, Value, When
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from grannar.core.audit import log_action
 from grannar.core.rules import UNKNOWN, age_band, gender_key
 from grannar.people.models import Person
 from grannar.programmes.models import Municipality, Programme
@@ -458,6 +459,16 @@ def rebuild(programme: Programme) -> int:
     return len(people)
 
 
+def rollups_rebuild(*, programme: Programme, by=None) -> int:
+    """Rebuild the programme's rollups (`rebuild`) and audit it; return the person rows."""
+    with transaction.atomic():
+        people = rebuild(programme)
+        log_action(
+            action="training.rollups.rebuilt", actor=by, target=programme, data={"people": people}
+        )
+    return people
+
+
 @dataclass(frozen=True)
 class Difference:
     """One stored rollup value that a recomputation does not give."""
@@ -558,12 +569,26 @@ def covers(scope: Scope) -> bool:
     )
 
 
-def tallies(scope: Scope, dimensions: Iterable[str]) -> list[tuple[str, str, str, int, int]]:
-    """(municipality code, dimension, key, persons, hours) of the scope's tallies. One query."""
+def tallies(
+    scope: Scope, dimensions: Iterable[str], *, per_municipality: Iterable[str] = ()
+) -> list[tuple[str, str, str, int, int]]:
+    """(municipality code, dimension, key, persons, hours) of the scope's tallies, summed over
+    municipalities in SQL except for the dimensions `per_municipality` (code "" where summed).
+    One query."""
     rows = Tally.objects.filter(programme=scope.programme, dimension__in=list(dimensions))
     if scope.municipality_id is not None:
         rows = rows.filter(municipality_id=scope.municipality_id)
-    return list(rows.values_list("municipality__code", "dimension", "key", "persons", "hours"))
+    code = Case(
+        When(dimension__in=list(per_municipality), then=F("municipality__code")),
+        default=Value(""),
+    )
+    return list(
+        rows.annotate(code=code)
+        .values("code", "dimension", "key")
+        .annotate(n=Sum("persons"), h=Sum("hours"))
+        .order_by()
+        .values_list("code", "dimension", "key", "n", "h")
+    )
 
 
 def session_counts(scope: Scope, *, min_sectors: int) -> tuple[int, int]:
