@@ -33,6 +33,18 @@ from grannar.training.models import Course, Session
 # registrations (the reference the rollups are checked against).
 ROLLUPS = "rollups"
 RAW = "raw"
+# The tallies `figures` reads (grannar.training.rollups).
+FIGURE_DIMENSIONS = (
+    "all",
+    "rate",
+    "category",
+    "gender",
+    "age",
+    "sector",
+    "reached",
+    "subgoal",
+    "sessions",
+)
 
 
 def hourly_rates(programme: Programme) -> dict[int, Decimal]:
@@ -109,22 +121,24 @@ def _natural(key: str):
 
 def figures(scope: Scope, *, source: str = ROLLUPS) -> Figures:
     """All figures for a scope, by the counting rules: from the rollups where they cover the
-    scope's period (four queries at most), otherwise from the raw registrations."""
-    if source == ROLLUPS and rollups.covers(scope):
-        return _rollup_figures(scope)
+    scope's period (three queries), otherwise from the raw registrations."""
+    row = rollups.programme_row(scope.programme) if source == ROLLUPS else None
+    if rollups.covers(scope, row):
+        return _rollup_figures(scope, row)
     return reference_figures(scope)
 
 
-def _rollup_figures(scope: Scope) -> Figures:
+def _rollup_figures(scope: Scope, row) -> Figures:
     """The figures from the rollups' tallies and session rows: equal to `reference_figures`
     for a scope whose period holds every counted session (`rollups.covers`)."""
     programme = scope.programme
     result = Figures(programme=programme.code, target_participants=programme.target_participants)
     counters: dict[str, Counter] = defaultdict(Counter)
     hours_by_category: Counter = Counter()
-    dimensions = ("all", "rate", "category", "gender", "age", "sector", "reached", "subgoal")
+    # The programme's sessions are counted once on its row, not summed over municipalities.
+    result.sessions_held = row.sessions_held if scope.municipality_id is None else 0
     for code, dimension, key, persons, hours in rollups.tallies(
-        scope, dimensions, per_municipality=["all"]
+        scope, FIGURE_DIMENSIONS, per_municipality=["all"]
     ):
         if dimension == "all" and key == "participants":
             result.participants += persons
@@ -134,6 +148,9 @@ def _rollup_figures(scope: Scope) -> Figures:
             result.support_resources += persons
         elif dimension == "rate":
             hours_by_category[int(key) if key else None] += hours
+        elif dimension == "sessions":
+            if scope.municipality_id is not None and key == "held":
+                result.sessions_held = persons
         else:
             counters[dimension][key] += persons
     result.cofinancing_sek = cofinancing(
@@ -146,7 +163,6 @@ def _rollup_figures(scope: Scope) -> Figures:
     result.by_sector = _ordered(counters["sector"])
     result.by_subgoal = _ordered(counters["subgoal"])
     result.reached_by_month = _ordered(counters["reached"])
-    result.sessions_held, _mixed = rollups.session_counts(scope, min_sectors=FULL_COVERAGE_SECTORS)
     return result
 
 
@@ -281,15 +297,14 @@ def collaboration_figures(scope: Scope, *, source: str = ROLLUPS) -> Collaborati
     dated = dataclasses.replace(scope, end=day)
     result = CollaborationFigures()
     with scopes_disabled():
-        from_rollups = source == ROLLUPS and rollups.covers(dated)
+        row = rollups.programme_row(scope.programme) if source == ROLLUPS else None
+        from_rollups = rollups.covers(dated, row)
         _workshops_and_routines(dated, result)
         _support_resources(dated, result, from_rollups)
         _plans(dated, result, from_rollups)
         _handover(dated, result)
         if from_rollups:
-            _held, result.mixed_sector_sessions = rollups.session_counts(
-                dated, min_sectors=FULL_COVERAGE_SECTORS
-            )
+            _held, result.mixed_sector_sessions = rollups.session_counts(dated, row)
             return result
         result.mixed_sector_sessions = (
             attended_registrations(dated)

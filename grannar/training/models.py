@@ -391,7 +391,10 @@ class PersonRollup(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["programme", "person"], name="person_rollup_unique")
         ]
-        indexes = [models.Index(fields=["programme", "municipality"])]
+        indexes = [
+            models.Index(fields=["programme", "municipality"]),
+            models.Index(fields=["programme", "support_resource"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.programme_id}/{self.person_id}"
@@ -418,6 +421,20 @@ class Tally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality_id} {self.dimension}={self.key}: {self.persons}"
+
+
+class ProgrammeRollup(models.Model):
+    """The programme's sessions held and mixed-sector sessions, and the days of its first and
+    last counted session. Its row is locked last by every refresh that touches sessions."""
+
+    programme = models.OneToOneField(Programme, on_delete=models.CASCADE, related_name="+")
+    sessions_held = models.IntegerField(default=0)
+    mixed_sessions = models.IntegerField(default=0)
+    first = models.DateTimeField(null=True)
+    last = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.programme_id}: {self.sessions_held}"
 
 
 class SessionRollup(models.Model):

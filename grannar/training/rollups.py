@@ -27,12 +27,13 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from grannar.core.audit import log_action
-from grannar.core.rules import UNKNOWN, age_band, gender_key
+from grannar.core.rules import FULL_COVERAGE_SECTORS, UNKNOWN, age_band, gender_key
 from grannar.people.models import Person
 from grannar.programmes.models import Municipality, Programme
 from grannar.training.facts import Scope, attended_registrations, registration_hours
 from grannar.training.models import (
     PersonRollup,
+    ProgrammeRollup,
     Registration,
     Session,
     SessionMunicipality,
@@ -230,7 +231,7 @@ def refresh(
                     .values_list("session_id", flat=True)
                     .order_by()
                 )
-        if not persons and not sessions:
+        if not (persons or sessions) or not built(programme):
             return
         locked: set[int] = set()
         # A person moved meanwhile may name a municipality not yet locked: lock until stable.
@@ -239,8 +240,14 @@ def refresh(
             locked |= needed
         _lock_sessions(programme, sessions)
         _write_persons(programme, persons)
-        _write_tallies(programme, locked)
         _write_sessions(programme, sessions, locked)
+        _write_tallies(programme, locked)
+
+
+def built(programme: Programme) -> bool:
+    """Whether the programme's rollups were built (by `rebuild`, or empty when it was
+    created): until then refreshes do nothing and the figures read the raw registrations."""
+    return ProgrammeRollup.objects.filter(programme=programme).exists()
 
 
 def refresh_sessions(programme: Programme, session_ids: Iterable[int]) -> None:
@@ -353,6 +360,7 @@ def _write_tallies(programme: Programme, municipalities: set[int]) -> None:
         "subgoals",
     )
     counts = _tally_counts(people.iterator(chunk_size=5000))
+    counts.update(_stored_session_tallies(programme, municipalities))
     Tally.objects.filter(programme=programme, municipality_id__in=municipalities).delete()
     Tally.objects.bulk_create(
         [
@@ -371,14 +379,20 @@ def _write_tallies(programme: Programme, municipalities: set[int]) -> None:
 
 
 def _write_sessions(programme: Programme, sessions: set[int], municipalities: set[int]) -> None:
-    """Recount the locked sessions, and their rows for the locked municipalities."""
+    """Recount the locked sessions, their rows for the locked municipalities, and the
+    programme's row (by the change in sessions held and mixed, under its lock)."""
+    held = mixed = 0
     for chunk in _chunks(sessions):
         totals, places = _session_counts(programme, chunk)
         rollups = list(SessionRollup.objects.filter(session_id__in=chunk))
         starts = dict(Session.objects.filter(pk__in=chunk).values_list("pk", "starts"))
         for rollup in rollups:
+            held -= rollup.persons > 0
+            mixed -= rollup.sectors >= FULL_COVERAGE_SECTORS
             rollup.persons, rollup.sectors = totals.get(rollup.session_id, (0, 0))
             rollup.starts = starts[rollup.session_id]
+            held += rollup.persons > 0
+            mixed += rollup.sectors >= FULL_COVERAGE_SECTORS
         SessionRollup.objects.bulk_update(rollups, ["persons", "sectors", "starts"])
         SessionMunicipality.objects.filter(
             session_id__in=chunk, municipality_id__in=municipalities
@@ -396,6 +410,62 @@ def _write_sessions(programme: Programme, sessions: set[int], municipalities: se
                 if m in municipalities
             ]
         )
+    if sessions:
+        _write_programme(programme, held=held, mixed=mixed)
+
+
+def _write_programme(programme: Programme, *, held: int, mixed: int) -> None:
+    rows = ProgrammeRollup.objects.filter(programme=programme)
+    row = (rows.select_for_update(no_key=True) if LOCK_GUARD else rows).get()
+    row.sessions_held += held
+    row.mixed_sessions += mixed
+    counted = SessionRollup.objects.filter(programme=programme, persons__gt=0)
+    row.first = counted.order_by("starts").values_list("starts", flat=True).first()
+    row.last = counted.order_by("-starts").values_list("starts", flat=True).first()
+    row.save()
+
+
+def _stored_session_tallies(
+    programme: Programme, municipalities: set[int] | None
+) -> dict[tuple[int, str, str], list[int]]:
+    """("sessions", "held"/"mixed") per municipality from the stored session rows."""
+    rows = SessionMunicipality.objects.filter(programme=programme)
+    if municipalities is not None:
+        rows = rows.filter(municipality_id__in=municipalities)
+    counts = {}
+    for m, held, mixed in (
+        rows.values("municipality_id")
+        .annotate(held=Count("pk"), mixed=Count("pk", filter=Q(sectors__gte=FULL_COVERAGE_SECTORS)))
+        .order_by()
+        .values_list("municipality_id", "held", "mixed")
+    ):
+        counts[(m, "sessions", "held")] = [held, 0]
+        if mixed:
+            counts[(m, "sessions", "mixed")] = [mixed, 0]
+    return counts
+
+
+def _session_tallies(
+    places: dict[tuple[int, int], tuple[int, int]],
+) -> dict[tuple[int, str, str], list[int]]:
+    """The same from recomputed session-per-municipality counts."""
+    counts: dict[tuple[int, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for (_session, m), (_persons, sectors) in places.items():
+        counts[(m, "sessions", "held")][0] += 1
+        if sectors >= FULL_COVERAGE_SECTORS:
+            counts[(m, "sessions", "mixed")][0] += 1
+    return counts
+
+
+def _programme_values(totals: dict[int, tuple[int, int]], starts: dict[int, object]) -> tuple:
+    counted = [s for s, (persons, _sectors) in totals.items() if persons > 0]
+    days = sorted(starts[s] for s in counted)
+    return (
+        len(counted),
+        sum(1 for s in counted if totals[s][1] >= FULL_COVERAGE_SECTORS),
+        days[0] if days else None,
+        days[-1] if days else None,
+    )
 
 
 # --- rebuild and verify ---------------------------------------------------------------------
@@ -416,24 +486,10 @@ def rebuild(programme: Programme) -> int:
     """Recompute every rollup of the programme from the raw registrations, set-based, in one
     transaction; return the number of person rows written."""
     with transaction.atomic(), scopes_disabled():
-        for model in (PersonRollup, Tally, SessionMunicipality, SessionRollup):
+        for model in (PersonRollup, Tally, SessionMunicipality, SessionRollup, ProgrammeRollup):
             model.objects.filter(programme=programme).delete()
         people = _person_rows(programme, None)
         PersonRollup.objects.bulk_create(people, batch_size=2000)
-        Tally.objects.bulk_create(
-            [
-                Tally(
-                    programme=programme,
-                    municipality_id=m,
-                    dimension=dimension,
-                    key=key,
-                    persons=persons,
-                    hours=hours,
-                )
-                for (m, dimension, key), (persons, hours) in _tally_counts(people).items()
-            ],
-            batch_size=2000,
-        )
         rows = attended_registrations(Scope(programme)).order_by()
         participants = Q(person__support_resource=False)
         sector = "person__staff_category__sector_id"
@@ -455,6 +511,36 @@ def rebuild(programme: Programme) -> int:
                 s=Count(sector, distinct=True, filter=participants),
                 p=Value(programme.pk),
             ),
+        )
+        counts = _tally_counts(people)
+        counts.update(_stored_session_tallies(programme, None))
+        Tally.objects.bulk_create(
+            [
+                Tally(
+                    programme=programme,
+                    municipality_id=m,
+                    dimension=dimension,
+                    key=key,
+                    persons=persons,
+                    hours=hours,
+                )
+                for (m, dimension, key), (persons, hours) in counts.items()
+            ],
+            batch_size=2000,
+        )
+        counted = SessionRollup.objects.filter(programme=programme)
+        span = counted.aggregate(
+            held=Count("pk"),
+            mixed=Count("pk", filter=Q(sectors__gte=FULL_COVERAGE_SECTORS)),
+            first=Min("starts"),
+            last=Max("starts"),
+        )
+        ProgrammeRollup.objects.create(
+            programme=programme,
+            sessions_held=span["held"],
+            mixed_sessions=span["mixed"],
+            first=span["first"],
+            last=span["last"],
         )
     return len(people)
 
@@ -495,12 +581,19 @@ def verify(programme: Programme) -> list[Difference]:
                 "municipality_id", "dimension", "key", "persons", "hours"
             )
         }
-        differences += _compare(
-            "tally",
-            stored_tallies,
-            {k: tuple(v) for k, v in _tally_counts(fresh).items()},
-        )
         totals, places = _session_counts(programme, None)
+        recounted = _tally_counts(fresh)
+        recounted.update(_session_tallies(places))
+        differences += _compare(
+            "tally", stored_tallies, {k: tuple(v) for k, v in recounted.items()}
+        )
+        row = ProgrammeRollup.objects.filter(programme=programme).first()
+        starts = dict(Session.objects.filter(pk__in=list(totals)).values_list("pk", "starts"))
+        differences += _compare(
+            "programme",
+            {programme.code: row and (row.sessions_held, row.mixed_sessions, row.first, row.last)},
+            {programme.code: _programme_values(totals, starts)},
+        )
         differences += _compare(
             "session",
             {
@@ -552,18 +645,20 @@ def _compare(table: str, stored: dict, recomputed: dict) -> list[Difference]:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def covers(scope: Scope) -> bool:
-    """Whether the scope's period holds every counted session of the programme, so that the
-    rollups (kept for the whole programme) give its figures. One query with a period."""
-    if scope.start is None and scope.end is None:
+def programme_row(programme: Programme) -> ProgrammeRollup | None:
+    """The programme's row; None while its rollups are not built. One query."""
+    return ProgrammeRollup.objects.filter(programme=programme).first()
+
+
+def covers(scope: Scope, row: ProgrammeRollup | None) -> bool:
+    """Whether the rollups (built, `row`) give the scope's figures: its period, if any, holds
+    every counted session of the programme."""
+    if row is None:
+        return False
+    if row.first is None:
         return True
-    span = SessionRollup.objects.filter(programme=scope.programme, persons__gt=0).aggregate(
-        first=Min("starts"), last=Max("starts")
-    )
-    if span["first"] is None:
-        return True
-    first = timezone.localtime(span["first"]).date()
-    last = timezone.localtime(span["last"]).date()
+    first = timezone.localtime(row.first).date()
+    last = timezone.localtime(row.last).date()
     return (scope.start is None or scope.start <= first) and (
         scope.end is None or scope.end >= last
     )
@@ -591,17 +686,14 @@ def tallies(
     )
 
 
-def session_counts(scope: Scope, *, min_sectors: int) -> tuple[int, int]:
-    """Sessions held (someone counted attended) and sessions whose participants span at least
-    `min_sectors` sectors, in the scope. One query."""
+def session_counts(scope: Scope, row: ProgrammeRollup) -> tuple[int, int]:
+    """Sessions held (someone counted attended) and sessions whose participants span all
+    sectors (`FULL_COVERAGE_SECTORS`), in the scope: the programme's row, or one query on the
+    municipality's tallies."""
     if scope.municipality_id is None:
-        rows = SessionRollup.objects.filter(programme=scope.programme, persons__gt=0)
-    else:
-        rows = SessionMunicipality.objects.filter(
-            programme=scope.programme, municipality_id=scope.municipality_id
-        )
-    counts = rows.aggregate(held=Count("pk"), mixed=Count("pk", filter=Q(sectors__gte=min_sectors)))
-    return counts["held"], counts["mixed"]
+        return row.sessions_held, row.mixed_sessions
+    counts = {key: persons for _code, _d, key, persons, _h in tallies(scope, ["sessions"])}
+    return counts.get("held", 0), counts.get("mixed", 0)
 
 
 def support_resources_attended(scope: Scope) -> set[int]:

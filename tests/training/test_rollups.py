@@ -166,10 +166,12 @@ def test_a_partial_period_reads_the_raw_registrations(world):
     programme = world["programme"]
     _grow(world, 6)
     scope = Scope(programme, dt.date(2024, 4, 1), dt.date(2024, 4, 30))
-    assert not rollups.covers(scope)
+    assert not rollups.covers(scope, rollups.programme_row(programme))
     assert figures(scope) == reference_figures(scope)
     assert figures(scope).sessions_held == 1
-    assert rollups.covers(dataclasses.replace(scope, start=None, end=None))
+    assert rollups.covers(
+        dataclasses.replace(scope, start=None, end=None), rollups.programme_row(programme)
+    )
 
 
 def test_tallies_are_kept_per_municipality(world):
