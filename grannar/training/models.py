@@ -442,12 +442,16 @@ class SessionRollup(models.Model):
     sectors its participants span. Its row is also the lock a refresh takes on the session."""
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
-    session = models.OneToOneField(Session, on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+")
     starts = models.DateTimeField()
     persons = models.IntegerField(default=0)
     sectors = models.IntegerField(default=0)
 
     class Meta:
+        constraints = [
+            # A session whose course moved to another programme has a row in each.
+            models.UniqueConstraint(fields=["programme", "session"], name="session_rollup_unique")
+        ]
         indexes = [models.Index(fields=["programme", "starts"])]
 
     def __str__(self) -> str:
@@ -466,7 +470,8 @@ class SessionMunicipality(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["session", "municipality"], name="session_municipality_unique"
+                fields=["programme", "session", "municipality"],
+                name="session_municipality_unique",
             )
         ]
         indexes = [models.Index(fields=["programme", "municipality"])]

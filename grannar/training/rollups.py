@@ -219,6 +219,8 @@ def refresh(
     to their records)."""
     persons = set(person_ids)
     with transaction.atomic(), scopes_disabled():
+        if not built(programme):
+            return
         if session_ids is not None:
             sessions = set(session_ids)
         else:
@@ -231,7 +233,7 @@ def refresh(
                     .values_list("session_id", flat=True)
                     .order_by()
                 )
-        if not (persons or sessions) or not built(programme):
+        if not (persons or sessions):
             return
         locked: set[int] = set()
         # A person moved meanwhile may name a municipality not yet locked: lock until stable.
@@ -327,7 +329,7 @@ def _lock_sessions(programme: Programme, sessions: set[int]) -> None:
         if LOCK_GUARD:
             list(
                 SessionRollup.objects.select_for_update(no_key=True)
-                .filter(session_id__in=chunk)
+                .filter(programme=programme, session_id__in=chunk)
                 .order_by("session_id")
                 .values_list("pk", flat=True)
             )
@@ -384,7 +386,7 @@ def _write_sessions(programme: Programme, sessions: set[int], municipalities: se
     held = mixed = 0
     for chunk in _chunks(sessions):
         totals, places = _session_counts(programme, chunk)
-        rollups = list(SessionRollup.objects.filter(session_id__in=chunk))
+        rollups = list(SessionRollup.objects.filter(programme=programme, session_id__in=chunk))
         starts = dict(Session.objects.filter(pk__in=chunk).values_list("pk", "starts"))
         for rollup in rollups:
             held -= rollup.persons > 0
@@ -395,7 +397,7 @@ def _write_sessions(programme: Programme, sessions: set[int], municipalities: se
             mixed += rollup.sectors >= FULL_COVERAGE_SECTORS
         SessionRollup.objects.bulk_update(rollups, ["persons", "sectors", "starts"])
         SessionMunicipality.objects.filter(
-            session_id__in=chunk, municipality_id__in=municipalities
+            programme=programme, session_id__in=chunk, municipality_id__in=municipalities
         ).delete()
         SessionMunicipality.objects.bulk_create(
             [

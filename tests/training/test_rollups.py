@@ -24,10 +24,12 @@ from grannar.reporting.counting import (
 )
 from grannar.training import rollups
 from grannar.training.facts import Scope
-from grannar.training.models import Attendance, PersonRollup, Registration, Tally
+from grannar.training.imports import import_attendance, import_sessions
+from grannar.training.models import Attendance, PersonRollup, ProgrammeRollup, Registration, Tally
 from grannar.training.services import attendance_record
 from tests.factories import make_person
 from tests.reporting.builders import attend, held
+from tests.training.test_imports import ATTENDANCE, SESSIONS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_scope")]
 
@@ -182,3 +184,25 @@ def test_tallies_are_kept_per_municipality(world):
         (world["other"].pk, "participants", 2),
     }
     assert Municipality.objects.count() > 2
+
+
+def test_imports_and_a_reimport_with_new_hours_keep_the_rollups(world):
+    programme = world["programme"]
+    import_sessions(programme=programme, filename="s.csv", content=SESSIONS.encode())
+    import_attendance(programme=programme, filename="a.csv", content=ATTENDANCE.encode())
+    assert rollups.verify(programme) == []
+    assert figures(Scope(programme)).attended_hours == 6 + 4
+    longer = SESSIONS.replace("2017-03-02 15:00,6,", "2017-03-02 17:00,8,")
+    import_sessions(programme=programme, filename="s.csv", content=longer.encode())
+    assert rollups.verify(programme) == []
+    assert figures(Scope(programme)).attended_hours == 8 + 4
+
+
+def test_a_programme_without_built_rollups_reads_the_registrations(world):
+    programme = world["programme"]
+    _grow(world, 4)
+    ProgrammeRollup.objects.filter(programme=programme).delete()
+    assert figures(Scope(programme)) == reference_figures(Scope(programme))
+    assert figures(Scope(programme)).participants == 4
+    differences = rollups.verify(programme)
+    assert [d.table for d in differences] == ["programme"]
