@@ -370,11 +370,21 @@ class CalendarFeed(models.Model):
 class PersonRollup(models.Model):
     """One person's counted attendance in a programme, kept by `grannar.training.rollups` in the
     transaction of every change: the person's current record (what the breakdowns count by) and
-    the aggregates of their attended registrations over the whole programme."""
+    the aggregates of their attended registrations over the whole programme.
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    The rollups are derived rows, rebuilt whole when in doubt: their foreign keys carry no
+    database constraint, so that writing a million of them is not a million checks (Django
+    still deletes them with what they point to)."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     support_resource = models.BooleanField()
     workplace_id = models.IntegerField(null=True)
     staff_category_id = models.IntegerField(null=True)
@@ -405,8 +415,12 @@ class Tally(models.Model):
     counts, with their whole hours; `dimension` "all" also holds the support resources. Kept
     from the person rollups of the municipality."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     dimension = models.CharField(max_length=20)
     key = models.CharField(max_length=60)
     persons = models.IntegerField()
@@ -427,7 +441,9 @@ class ProgrammeRollup(models.Model):
     """The programme's sessions held and mixed-sector sessions, and the days of its first and
     last counted session. Its row is locked last by every refresh that touches sessions."""
 
-    programme = models.OneToOneField(Programme, on_delete=models.CASCADE, related_name="+")
+    programme = models.OneToOneField(
+        Programme, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     sessions_held = models.IntegerField(default=0)
     mixed_sessions = models.IntegerField(default=0)
     first = models.DateTimeField(null=True)
@@ -441,8 +457,12 @@ class SessionRollup(models.Model):
     """A programme session's counted attended registrations: how many people, and how many
     sectors its participants span. Its row is also the lock a refresh takes on the session."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     starts = models.DateTimeField()
     persons = models.IntegerField(default=0)
     sectors = models.IntegerField(default=0)
@@ -461,9 +481,15 @@ class SessionRollup(models.Model):
 class SessionMunicipality(models.Model):
     """The same for the people of one municipality at a session (rows with people only)."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+")
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     persons = models.IntegerField()
     sectors = models.IntegerField()
 

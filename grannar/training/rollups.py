@@ -544,6 +544,11 @@ def rebuild(programme: Programme) -> int:
             first=span["first"],
             last=span["last"],
         )
+        if connection.vendor == "postgresql":
+            # Fresh statistics, so that the planner reads the new rows by their indexes.
+            with connection.cursor() as cursor:
+                for model in (PersonRollup, Tally, SessionMunicipality, SessionRollup):
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return len(people)
 
 
