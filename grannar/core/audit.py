@@ -95,6 +95,7 @@ ACTION_DESCRIPTIONS = {
     "training.import.queued": _("Import started"),
     "training.import.sessions": _("Sessions imported"),
     "training.import.attendance": _("Attendance imported"),
+    "training.rollups.rebuilt": _("Figures' rollups rebuilt"),
     "evaluation.survey.created": _("Survey created"),
     "evaluation.survey.draft": _("Survey set back to draft"),
     "evaluation.survey.open": _("Survey opened"),

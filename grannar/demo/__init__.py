@@ -20,6 +20,8 @@ from grannar.demo.training import TrainingDemo
 from grannar.people.models import User
 from grannar.programmes.models import Programme
 from grannar.programmes.services import programme_load
+from grannar.training import rollups
+from grannar.training.models import PersonRollup
 
 SCALES = ("small", "region", "national")
 
@@ -71,6 +73,9 @@ def demo_load(*, scale: str = "region", password: str | None = None) -> DemoResu
                 seed=SEED,
                 admin=User.objects.filter(email=f"admin@{DEMO_DOMAIN}").first(),
             ).load()
+        # The rows above were written in bulk, past the services: count them once, set-based.
+        if created or not PersonRollup.objects.filter(programme=programme).exists():
+            rollups.rebuild(programme)
         if created:
             log_action(
                 action="core.demo.loaded",

@@ -7,6 +7,7 @@ from django.db import transaction
 from grannar.core.audit import log_action
 from grannar.core.crypto import encrypt_text
 from grannar.people.models import Person, Role, RoleAssignment, User, Workplace, normalize_email
+from grannar.people.signals import person_changed
 from grannar.programmes.models import normalise_organisation_number, organisation_number_validator
 
 # The fields a person's form edits, in the order a form shows them.
@@ -74,6 +75,7 @@ def person_update(
         if not changed:
             return []
         stored.save()
+        person_changed.send(sender=Person, person_ids=[stored.pk], fields=changed)
         log_action(
             action="people.person.changed",
             actor=by,

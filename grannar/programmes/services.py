@@ -20,6 +20,7 @@ from grannar.programmes.models import (
     StaffCategory,
     SubGoal,
 )
+from grannar.programmes.signals import category_changed, membership_changed
 
 
 @dataclass
@@ -91,6 +92,9 @@ def programme_load(*, text: str, by=None) -> LoadResult:
             result,
         )
         result.programme = programme
+        # What the figures depend on, to tell whoever keeps them after the load.
+        leaving = dict(programme.memberships.values_list("municipality_id", "left"))
+        sectors_before = dict(StaffCategory.objects.values_list("pk", "sector_id"))
         for row in data.subgoals:
             _upsert(
                 SubGoal,
@@ -145,6 +149,20 @@ def programme_load(*, text: str, by=None) -> LoadResult:
                 },
                 result,
             )
+        moved = [
+            pk
+            for pk, sector_id in StaffCategory.objects.values_list("pk", "sector_id")
+            if pk in sectors_before and sectors_before[pk] != sector_id
+        ]
+        if moved:
+            category_changed.send(sender=StaffCategory, category_ids=moved)
+        left = [
+            municipality_id
+            for municipality_id, day in programme.memberships.values_list("municipality_id", "left")
+            if leaving.get(municipality_id) != day
+        ]
+        if left:
+            membership_changed.send(sender=Programme, programme=programme, municipality_ids=left)
         if result.changed:
             log_action(
                 action="programmes.programme.loaded",

@@ -1,15 +1,17 @@
 """The programme's figures by the counting rules of DESIGN.md; every output uses `figures()`
 and `collaboration_figures()`.
 
-The rules themselves are pure functions in `grannar.core.rules`; the per-person facts they are
-applied to come from `grannar.training.facts` in one query. `figures()` counts them in Python,
-plus two small GROUP BY queries, so the number of queries is fixed whatever the programme's size;
-so does `collaboration_figures()`.
+The rules themselves are pure functions in `grannar.core.rules`. Where the maintained rollups
+of `grannar.training.rollups` cover the scope's period, `figures()` reads their tallies (a few
+thousand rows at national scale); otherwise, and always in `reference_figures()`, it applies the
+rules to the per-person facts of `grannar.training.facts`, read from the raw registrations in
+one query and counted in Python. Either way the number of queries is fixed whatever the
+programme's size; so it is for `collaboration_figures()`.
 """
 
 import dataclasses
 import datetime as dt
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -23,8 +25,26 @@ from grannar.collaboration.models import CompetencePlan, Engagement, Outcome, Pi
 from grannar.core.rules import AGE_BANDS, FULL_COVERAGE_SECTORS, GENDERS, WholeHours, cofinancing
 from grannar.programmes.models import Programme
 from grannar.programmes.selectors import members_on
+from grannar.training import rollups
 from grannar.training.facts import Scope, attended_registrations, person_facts
 from grannar.training.models import Course, Session
+
+# Where the figures come from: the maintained rollups where they cover the scope, or the raw
+# registrations (the reference the rollups are checked against).
+ROLLUPS = "rollups"
+RAW = "raw"
+# The tallies `figures` reads (grannar.training.rollups).
+FIGURE_DIMENSIONS = (
+    "all",
+    "rate",
+    "category",
+    "gender",
+    "age",
+    "sector",
+    "reached",
+    "subgoal",
+    "sessions",
+)
 
 
 def hourly_rates(programme: Programme) -> dict[int, Decimal]:
@@ -99,8 +119,56 @@ def _natural(key: str):
     return (0, int(key), "") if key.isdigit() else (1, 0, key)
 
 
-def figures(scope: Scope) -> Figures:
-    """All figures for a scope, by the counting rules."""
+def figures(scope: Scope, *, source: str = ROLLUPS) -> Figures:
+    """All figures for a scope, by the counting rules: from the rollups where they cover the
+    scope's period (three queries), otherwise from the raw registrations."""
+    row = rollups.programme_row(scope.programme) if source == ROLLUPS else None
+    if rollups.covers(scope, row):
+        return _rollup_figures(scope, row)
+    return reference_figures(scope)
+
+
+def _rollup_figures(scope: Scope, row) -> Figures:
+    """The figures from the rollups' tallies and session rows: equal to `reference_figures`
+    for a scope whose period holds every counted session (`rollups.covers`)."""
+    programme = scope.programme
+    result = Figures(programme=programme.code, target_participants=programme.target_participants)
+    counters: dict[str, Counter] = defaultdict(Counter)
+    hours_by_category: Counter = Counter()
+    # The programme's sessions are counted once on its row, not summed over municipalities.
+    result.sessions_held = row.sessions_held if scope.municipality_id is None else 0
+    for code, dimension, key, persons, hours in rollups.tallies(
+        scope, FIGURE_DIMENSIONS, per_municipality=["all"]
+    ):
+        if dimension == "all" and key == "participants":
+            result.participants += persons
+            result.attended_hours += hours
+            counters["municipality"][code] += persons
+        elif dimension == "all":
+            result.support_resources += persons
+        elif dimension == "rate":
+            hours_by_category[int(key) if key else None] += hours
+        elif dimension == "sessions":
+            if scope.municipality_id is not None and key == "held":
+                result.sessions_held = persons
+        else:
+            counters[dimension][key] += persons
+    result.cofinancing_sek = cofinancing(
+        hours_by_category, hourly_rates(programme), programme.default_hourly_rate_sek
+    )
+    result.by_municipality = _ordered(counters["municipality"])
+    result.by_staff_category = _ordered(counters["category"])
+    result.by_gender = _ordered(counters["gender"], GENDERS)
+    result.by_age_band = _ordered(counters["age"], AGE_BANDS)
+    result.by_sector = _ordered(counters["sector"])
+    result.by_subgoal = _ordered(counters["subgoal"])
+    result.reached_by_month = _ordered(counters["reached"])
+    return result
+
+
+def reference_figures(scope: Scope) -> Figures:
+    """All figures for a scope from the raw registrations: the reference implementation of
+    the counting rules, for any period."""
     programme = scope.programme
     result = Figures(programme=programme.code, target_participants=programme.target_participants)
     facts = person_facts(scope)
@@ -220,18 +288,24 @@ def routine_status_on(routine: dict, day: dt.date) -> str | None:
     return Routine.Status.DRAFT
 
 
-def collaboration_figures(scope: Scope) -> CollaborationFigures:
+def collaboration_figures(scope: Scope, *, source: str = ROLLUPS) -> CollaborationFigures:
     """The collaboration figures of a scope by the counting rules, as of its report date (the
     period's end, or today); events (engagements, sessions) count within the period up to that
-    day. Ten queries whatever the data size."""
+    day. The attended registrations come from the rollups where they cover that period, from
+    the raw registrations otherwise. At most eleven queries whatever the data size."""
     day = scope.report_date
     dated = dataclasses.replace(scope, end=day)
     result = CollaborationFigures()
     with scopes_disabled():
+        row = rollups.programme_row(scope.programme) if source == ROLLUPS else None
+        from_rollups = rollups.covers(dated, row)
         _workshops_and_routines(dated, result)
-        _support_resources(dated, result)
-        _plans(dated, result)
+        _support_resources(dated, result, from_rollups)
+        _plans(dated, result, from_rollups)
         _handover(dated, result)
+        if from_rollups:
+            _held, result.mixed_sector_sessions = rollups.session_counts(dated, row)
+            return result
         result.mixed_sector_sessions = (
             attended_registrations(dated)
             .filter(dated.period_q(), person__support_resource=False)
@@ -323,7 +397,7 @@ def _workshops_and_routines(scope: Scope, result: CollaborationFigures) -> None:
     result.routines = _ordered(statuses, Routine.Status.values)
 
 
-def _support_resources(scope: Scope, result: CollaborationFigures) -> None:
+def _support_resources(scope: Scope, result: CollaborationFigures, from_rollups: bool) -> None:
     """Support resources with an engagement or an attended registration, the whole hours of
     their engagements and their latest outcomes."""
     day = scope.report_date
@@ -338,9 +412,6 @@ def _support_resources(scope: Scope, result: CollaborationFigures) -> None:
     for municipality_id, left in scope.leaving_dates.items():
         at_meeting &= ~Q(person__municipality_id=municipality_id, meeting__date__gt=left)
     engagements = Engagement.objects.filter(at_session | at_meeting, person__support_resource=True)
-    registrations = attended_registrations(scope).filter(
-        scope.period_q(), person__support_resource=True
-    )
     outcomes = Outcome.objects.filter(programme=scope.programme, recorded_on__lte=day)
     if scope.municipality_id is not None:
         engagements = engagements.filter(person__municipality_id=scope.municipality_id)
@@ -352,7 +423,13 @@ def _support_resources(scope: Scope, result: CollaborationFigures) -> None:
         .order_by()
         .values_list("person_id", "hours")
     )
-    attended = set(registrations.values_list("person_id", flat=True).distinct().order_by())
+    if from_rollups:
+        attended = rollups.support_resources_attended(scope)
+    else:
+        registrations = attended_registrations(scope).filter(
+            scope.period_q(), person__support_resource=True
+        )
+        attended = set(registrations.values_list("person_id", flat=True).distinct().order_by())
     result.support_resources_engaged = len(attended | set(hours))
     result.support_resource_hours = sum(hours.values())
 
@@ -369,16 +446,21 @@ def _support_resources(scope: Scope, result: CollaborationFigures) -> None:
     )
 
 
-def _plans(scope: Scope, result: CollaborationFigures) -> None:
+def _plans(scope: Scope, result: CollaborationFigures, from_rollups: bool) -> None:
     """Workplaces with a participant in the period, and how many of them have a plan adopted by
     the report date."""
-    workplaces = set(
-        attended_registrations(scope)
-        .filter(scope.period_q(), person__support_resource=False, person__workplace__isnull=False)
-        .values_list("person__workplace_id", flat=True)
-        .distinct()
-        .order_by()
-    )
+    if from_rollups:
+        workplaces = {int(key) for _m, _d, key, _n, _h in rollups.tallies(scope, ["workplace"])}
+    else:
+        workplaces = set(
+            attended_registrations(scope)
+            .filter(
+                scope.period_q(), person__support_resource=False, person__workplace__isnull=False
+            )
+            .values_list("person__workplace_id", flat=True)
+            .distinct()
+            .order_by()
+        )
     plans = CompetencePlan.objects.filter(
         Q(adopted_on__isnull=True) | Q(adopted_on__lte=scope.report_date),
         programme=scope.programme,

@@ -35,6 +35,7 @@ from grannar.core.audit import log_action
 from grannar.people.checks import check_birth_year
 from grannar.people.models import Gender, Person, Workplace, normalize_email
 from grannar.programmes.models import Municipality, Programme, ProgrammeCategory
+from grannar.training import rollups
 from grannar.training.models import Attendance, Course, Registration, Session
 from grannar.training.signals import attendance_recorded_after_commit
 
@@ -406,6 +407,12 @@ def import_sessions(
             if data["course_code"] not in courses:
                 courses[data["course_code"]] = _write_course(programme, data, report)
             _write_session(courses[data["course_code"]], data, report)
+        # Times, hours, courses and sub-goals are what the figures count by: recount them all
+        # at once for the sessions of the courses in the file.
+        rollups.refresh_sessions(
+            programme,
+            Session.objects.filter(course__in=list(courses.values())).values_list("pk", flat=True),
+        )
         if report.changed and not dry_run:
             log_action(
                 action="training.import.sessions",
@@ -637,8 +644,8 @@ def import_attendance(
             touched_persons = array("q")
             _write_people(table, context, stage, report, steps, touched_persons)
             _write_registrations(table, context, stage, report, steps)
-            # All attendance of this import is written: `touched_persons` (person ids) and
-            # `programme` are what a per-person refresh needs, in bulk, in this transaction.
+            # One recount for everyone in the file, in every programme they take part in.
+            rollups.refresh_people(touched_persons)
             if report.changed and not dry_run:
                 log_action(
                     action="training.import.attendance",

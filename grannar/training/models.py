@@ -365,3 +365,142 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"calendar-feed-{self.pk}"
+
+
+class PersonRollup(models.Model):
+    """One person's counted attendance in a programme, kept by `grannar.training.rollups` in the
+    transaction of every change: the person's current record (what the breakdowns count by) and
+    the aggregates of their attended registrations over the whole programme.
+
+    The rollups are derived rows, rebuilt whole when in doubt: their foreign keys carry no
+    database constraint, so that writing a million of them is not a million checks (Django
+    still deletes them with what they point to)."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    support_resource = models.BooleanField()
+    workplace_id = models.IntegerField(null=True)
+    staff_category_id = models.IntegerField(null=True)
+    staff_category = models.CharField(max_length=60)
+    sector = models.CharField(max_length=60)
+    gender = models.CharField(max_length=20)
+    age_band = models.CharField(max_length=10)
+    entry = models.DateField()  # first attended session
+    exit = models.DateField()  # last attended session
+    hours = models.IntegerField()  # whole hours, summed per registration
+    subgoals = models.CharField(max_length=200)  # sub-goal numbers, comma-separated
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "person"], name="person_rollup_unique")
+        ]
+        indexes = [
+            models.Index(fields=["programme", "municipality"]),
+            models.Index(fields=["programme", "support_resource"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id}/{self.person_id}"
+
+
+class Tally(models.Model):
+    """How many participants (not support resources) of one municipality a breakdown key
+    counts, with their whole hours; `dimension` "all" also holds the support resources. Kept
+    from the person rollups of the municipality."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    dimension = models.CharField(max_length=20)
+    key = models.CharField(max_length=60)
+    persons = models.IntegerField()
+    hours = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "municipality", "dimension", "key"], name="tally_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.dimension}={self.key}: {self.persons}"
+
+
+class ProgrammeRollup(models.Model):
+    """The programme's sessions held and mixed-sector sessions, and the days of its first and
+    last counted session. Its row is locked last by every refresh that touches sessions."""
+
+    programme = models.OneToOneField(
+        Programme, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    sessions_held = models.IntegerField(default=0)
+    mixed_sessions = models.IntegerField(default=0)
+    first = models.DateTimeField(null=True)
+    last = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.programme_id}: {self.sessions_held}"
+
+
+class SessionRollup(models.Model):
+    """A programme session's counted attended registrations: how many people, and how many
+    sectors its participants span. Its row is also the lock a refresh takes on the session."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    starts = models.DateTimeField()
+    persons = models.IntegerField(default=0)
+    sectors = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # A session whose course moved to another programme has a row in each.
+            models.UniqueConstraint(fields=["programme", "session"], name="session_rollup_unique")
+        ]
+        indexes = [models.Index(fields=["programme", "starts"])]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.persons}"
+
+
+class SessionMunicipality(models.Model):
+    """The same for the people of one municipality at a session (rows with people only)."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    persons = models.IntegerField()
+    sectors = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "session", "municipality"],
+                name="session_municipality_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["programme", "municipality"])]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}/{self.municipality_id}: {self.persons}"

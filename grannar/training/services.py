@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from grannar.core.audit import log_action
 from grannar.people.models import Person, Role, User
 from grannar.programmes.selectors import leaving_date_of
-from grannar.training import notifications, seats, waitlist
+from grannar.training import notifications, rollups, seats, waitlist
 from grannar.training.models import (
     Attendance,
     Course,
@@ -331,6 +331,7 @@ def attendance_record(
             attendance_recorded_after_commit([current.pk])
         else:
             Attendance.objects.filter(registration=current).delete()
+        _refresh_rollups(current)
         log_action(
             action=f"training.attendance.{'present' if present else 'absent'}",
             actor=by,
@@ -339,6 +340,22 @@ def attendance_record(
             data={"method": method, "hours": str(hours) if hours is not None else "all"},
         )
     return current
+
+
+def _refresh_rollups(registration: Registration) -> None:
+    """Recount the figures' rollups for a registration whose attendance changed."""
+    programme = registration.session.course.programme
+    if programme is not None:
+        rollups.refresh(
+            programme, person_ids=[registration.person_id], session_ids=[registration.session_id]
+        )
+
+
+def _refresh_course(course: Course, programmes) -> None:
+    """Recount the rollups of a course's sessions in each of these programmes."""
+    sessions = list(Session.objects.filter(course=course).values_list("pk", flat=True))
+    for programme in {p.pk: p for p in programmes if p is not None}.values():
+        rollups.refresh_sessions(programme, sessions)
 
 
 def check_session_started(session: Session, *, now: dt.datetime | None = None) -> None:
@@ -383,6 +400,7 @@ def attendance_undo(*, registration: Registration, by: User) -> Registration:
         current.status = Status.CONFIRMED
         current.save(update_fields=["status", "changed"])
         Attendance.objects.filter(registration=current).delete()
+        _refresh_rollups(current)
         log_action(
             action="training.attendance.undone",
             actor=by,
@@ -467,7 +485,10 @@ def course_save(*, form, by: User):
     """Create or change a course from a valid CourseForm."""
     with transaction.atomic():
         created = form.instance.pk is None
+        before = None if created else Course.objects.get(pk=form.instance.pk).programme
         course = form.save()
+        if not created and {"programme", "subgoals"} & set(form.changed_data):
+            _refresh_course(course, [before, course.programme])
         log_action(
             action="training.course.created" if created else "training.course.changed",
             actor=by,
@@ -514,6 +535,7 @@ def course_hand_over(
         current.handed_over_on = on
         current.receiving_organiser = organiser
         current.save(update_fields=["handed_over_on", "receiving_organiser"])
+        _refresh_course(current, [current.programme])
         log_action(
             action="training.course.handed_over",
             actor=by,
@@ -528,8 +550,10 @@ def session_save(*, form, by: User) -> Session:
     with transaction.atomic():
         created = form.instance.pk is None
         capacity = form.cleaned_data["capacity"]
+        before = None
         if not created:
             stored = Session.objects.select_for_update().get(pk=form.instance.pk)
+            before = stored.course.programme
             form.instance.capacity = stored.capacity  # changed below, with promotion
             form.instance.seats_taken = stored.seats_taken
             form.instance.reserved_free = stored.reserved_free
@@ -539,6 +563,9 @@ def session_save(*, form, by: User) -> Session:
                 form.instance.starts - dt.timedelta(days=settings.GRANNAR_RESERVATION_RELEASE_DAYS)
             )
         session = form.save()
+        if not created and {"course", "starts", "credited_hours"} & set(form.changed_data):
+            for programme in {p.pk: p for p in (before, session.course.programme) if p}.values():
+                rollups.refresh_sessions(programme, [session.pk])
         log_action(
             action="training.session.created" if created else "training.session.changed",
             actor=by,

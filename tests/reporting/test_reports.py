@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from grannar.core.models import AuditEvent
+from grannar.people.services import person_update
 from grannar.programmes.models import Municipality, StaffCategory
 from grannar.programmes.services import programme_load
 from grannar.reporting.counting import figures
@@ -240,10 +241,7 @@ def test_summary_workbook_has_labels_shares_and_formatted_numbers(populated, cli
 def test_summary_workbook_names_the_unknown_in_words(populated):
     from grannar.reporting.reports import summary_xlsx
 
-    person = populated["people"][0]
-    person.birth_year = None
-    person.gender = "okand"
-    person.save()
+    person_update(person=populated["people"][0], by=None, birth_year=None, gender="okand")
     book = load_workbook(io.BytesIO(summary_xlsx(populated["programme"], made_by="Test")))
     bands = {row[0] for row in book["Åldersgrupp"].iter_rows(min_row=2, values_only=True)}
     genders = {row[0] for row in book["Kön"].iter_rows(min_row=2, values_only=True)}

@@ -1,0 +1,7 @@
+"""What people tells other apps without knowing who listens."""
+
+from django.dispatch import Signal
+
+# Sent with `person_ids` and `fields` (the names changed) inside the transaction that changed
+# those persons' records, so that a listener's writes commit or roll back with the change.
+person_changed = Signal()
