@@ -42,6 +42,7 @@ from grannar.training.models import (
 )
 
 BATCH = 2000  # ids per IN list
+PERSON_BATCH = 500  # persons recounted at a time: what a refresh holds in memory
 # Switched off only by the concurrency test's control, to show that the lock is what holds.
 LOCK_GUARD = True
 
@@ -114,7 +115,7 @@ def _person_rows(programme: Programme, person_ids: list[int] | None) -> list[Per
     return result
 
 
-def _tally_counts(people: Iterable[PersonRollup]) -> dict[tuple[int, str, str], list[int]]:
+def _tally_counts(people: Iterable) -> dict[tuple[int, str, str], list[int]]:
     """(municipality id, dimension, key) → [persons, hours] from person rollups: participants
     by every breakdown, support resources only in ("all", "support")."""
     counts: dict[tuple[int, str, str], list[int]] = defaultdict(lambda: [0, 0])
@@ -336,7 +337,7 @@ def _lock_sessions(programme: Programme, sessions: set[int]) -> None:
 
 
 def _write_persons(programme: Programme, persons: set[int]) -> None:
-    for chunk in _chunks(persons):
+    for chunk in _chunks(persons, PERSON_BATCH):
         fresh = _person_rows(programme, chunk)
         PersonRollup.objects.filter(programme=programme, person_id__in=chunk).delete()
         PersonRollup.objects.bulk_create(fresh, batch_size=1000)
@@ -348,7 +349,7 @@ def _write_tallies(programme: Programme, municipalities: set[int]) -> None:
         return
     people = PersonRollup.objects.filter(
         programme=programme, municipality_id__in=municipalities
-    ).only(
+    ).values_list(
         "municipality_id",
         "support_resource",
         "workplace_id",
@@ -360,8 +361,10 @@ def _write_tallies(programme: Programme, municipalities: set[int]) -> None:
         "entry",
         "hours",
         "subgoals",
+        named=True,
     )
-    counts = _tally_counts(people.iterator(chunk_size=5000))
+    # Small chunks of plain rows: what a recount holds does not grow with the municipality.
+    counts = _tally_counts(people.iterator(chunk_size=PERSON_BATCH))
     counts.update(_stored_session_tallies(programme, municipalities))
     Tally.objects.filter(programme=programme, municipality_id__in=municipalities).delete()
     Tally.objects.bulk_create(
