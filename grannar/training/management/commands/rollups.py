@@ -1,6 +1,6 @@
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from grannar.core.management.base import AdminCommand
 from grannar.programmes.models import Programme
@@ -50,7 +50,13 @@ class Command(AdminCommand):
                 continue
             drifted.append(each.code)
             self.stderr.write(
-                _("%(programme)s: %(count)s differences between the rollups and the registrations:")
+                ngettext(
+                    "%(programme)s: %(count)s difference between the rollups and the "
+                    "registrations:",
+                    "%(programme)s: %(count)s differences between the rollups and the "
+                    "registrations:",
+                    len(differences),
+                )
                 % {"programme": each.code, "count": len(differences)}
             )
             for difference in differences[:SHOWN]:
