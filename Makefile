@@ -28,7 +28,7 @@ test: install
 bench: install
 	$(VENV)/bin/python bench/registration_burst.py
 
-# Loads the national demo (about 1 000 000 attendance rows) on first use: allow half an hour.
+# Loads the national demo (about 1 000 000 attendance rows) on first use, about a minute per database.
 bench-scale: install
 	$(VENV)/bin/python bench/dashboard_scale.py
 
