@@ -672,7 +672,6 @@ def run(name: str, url: str, args) -> dict:
         command, env=env, check=True, cwd=ROOT, stdout=subprocess.PIPE, text=True
     ).stdout
     result = json.loads(output.strip().splitlines()[-1])
-    result["database"] = name
     if load_s is not None:
         result["load_s"] = round(load_s, 1)
     return result
@@ -701,6 +700,9 @@ def pg_database(name: str, fresh: bool) -> None:
             connection.execute(f"CREATE DATABASE {name}")
 
 
+NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
 def table(results: list[dict]) -> None:
     print(
         f"\n{'database':<11} {'persons':>8} {'attendance':>10} {'ours_ms':>9} "
@@ -717,7 +719,7 @@ def table(results: list[dict]) -> None:
             )
         )
         print(
-            f"{r['database']:<11} {r['persons']:>8} {r['attendance_rows']:>10} "
+            f"{NAMES[r['database']]:<11} {r['persons']:>8} {r['attendance_rows']:>10} "
             f"{r['ours_ms']:>9.1f} {r['tight_sql_ms']:>12.1f} {r['duckdb_ms']:>9.1f} "
             f"{r['ratio_to_tight_sql']:>6.2f}  {same}"
         )
@@ -731,7 +733,7 @@ def table(results: list[dict]) -> None:
         http_text = [f"{v:.1f}" if v is not None else "-" for v in http]
         load = f"{r['load_s']:.0f}" if "load_s" in r else "-"
         print(
-            f"{r['database']:<11} {r['dashboard_ms']:>9.1f} {r['coordinator_ms']:>11.1f} "
+            f"{NAMES[r['database']]:<11} {r['dashboard_ms']:>9.1f} {r['coordinator_ms']:>11.1f} "
             f"{r['evaluator_ms']:>9.1f} {r['summary_ms']:>7.1f} {http_text[0]:>10} "
             f"{http_text[1]:>11} {http_text[2]:>9} {load:>6}"
         )

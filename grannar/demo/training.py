@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from grannar.core.rules import whole_hours
-from grannar.demo.bulk import db_datetime, insert_rows, next_id, reset_sequences
+from grannar.demo.bulk import analyze, db_datetime, insert_rows, next_id, reset_sequences
 from grannar.people.models import Person, User
 from grannar.programmes.models import Programme
 from grannar.programmes.selectors import leaving_dates
@@ -151,6 +151,7 @@ class TrainingDemo:
         taken = [(s.seats_taken, s.pk) for s in sessions if s.seats_taken]
         with connection.cursor() as cursor:
             cursor.executemany("UPDATE training_session SET seats_taken = %s WHERE id = %s", taken)
+        analyze(Person, Session, Registration, Attendance)
         return made
 
     def _write_attended(self, batch: list[tuple[Session, int, int, str]], ids: "_Ids") -> int:
