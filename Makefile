@@ -29,7 +29,7 @@ bench: install
 	$(VENV)/bin/python bench/registration_burst.py
 	$(VENV)/bin/python bench/import_scale.py
 
-# Loads the national demo (about 1 000 000 attendance rows) on first use: allow half an hour.
+# Loads the national demo (about 1 000 000 attendance rows) on first use, about a minute per database.
 bench-scale: install
 	$(VENV)/bin/python bench/dashboard_scale.py
 

@@ -217,6 +217,71 @@ def test_national_scale():
     assert len(summary.by_municipality) > 250
 
 
+def test_national_scale_with_fewer_persons_in_bulk():
+    from django.conf import settings
+
+    from grannar.reporting.counting import figures
+    from grannar.training.facts import Scope
+    from grannar.training.models import Attendance, Registration, Session
+
+    result = demo_load(scale="national", persons=2_000)
+    assert result.people_created == 2_000
+    programme = result.programme
+    assert Person.objects.filter(municipality__code__gte="3001", support_resource=True).count() == 8
+    registrations = Registration.objects.filter(session__course__programme=programme)
+    attended = registrations.filter(status=Registration.Status.ATTENDED)
+    # The attended registrations in proportion to the persons, each with its attendance row;
+    # nobody else has one.
+    expected = settings.GRANNAR_NATIONAL_ATTENDANCE * 2_000 // 100_400
+    assert attended.count() >= expected
+    assert Attendance.objects.filter(registration__in=attended).count() == attended.count()
+    assert not Attendance.objects.exclude(registration__in=attended).exists()
+    # The seats taken agree with the registrations.
+    session = Session.objects.filter(course__programme=programme, seats_taken__gt=0).first()
+    assert session.seats_taken == session.registrations.count()
+    # Rows written later by the ORM get ids after the bulk ones (the sequences were moved on).
+    last = registrations.order_by("-id").first()
+    made = Registration.objects.create(
+        session=session,
+        person=Person.objects.filter(municipality__code="3001").exclude(
+            registrations__session=session
+        )[0],
+        municipality=last.municipality,
+        status=Registration.Status.CONFIRMED,
+    )
+    assert made.pk > last.pk
+    assert Attendance.objects.create(registration=made, method="trainer").pk > max(
+        Attendance.objects.exclude(registration=made).values_list("pk", flat=True)
+    )
+    summary = figures(Scope(programme=programme))
+    assert 0 < summary.participants <= 2_000
+    assert summary.attended_hours > 0
+
+
+def test_national_scale_again_adds_nothing():
+    from grannar.training.models import Registration
+
+    demo_load(scale="national", persons=500)
+    count = Registration.objects.count()
+    assert demo_load(scale="national", persons=500).people_created == 0
+    assert Registration.objects.count() == count
+
+
+def test_demo_command_takes_persons_only_at_national_scale(capsys):
+    from django.core.management.base import CommandError
+
+    with translation.override("sv"), pytest.raises(CommandError) as refused:
+        call_command("demo", "--scale", "region", "--persons", "500")
+    assert str(refused.value) == "--persons går bara att ange med --scale national."
+    with translation.override("sv"), pytest.raises(CommandError) as refused:
+        call_command("demo", "--scale", "national", "--persons", "3")
+    assert str(refused.value) == "--persons måste vara minst 10."
+    assert not Person.objects.exists()
+    call_command("demo", "--scale", "national", "--persons", "300")
+    assert "300" in capsys.readouterr().out
+    assert Person.objects.filter(municipality__code__gte="3001").count() == 300
+
+
 def test_demo_accounts_with_two_factor_share_the_printed_key(capsys):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 

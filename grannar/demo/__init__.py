@@ -24,6 +24,9 @@ from grannar.training import rollups
 from grannar.training.models import PersonRollup
 
 SCALES = ("small", "region", "national")
+# The national demo's people: staff and support resources, about ten attended sessions each.
+NATIONAL_PERSONS = 100_400
+NATIONAL_SUPPORT_SHARE = 400 / NATIONAL_PERSONS
 
 
 @dataclass
@@ -33,16 +36,25 @@ class DemoResult:
     accounts: list[tuple[str, str]]
 
 
-def demo_load(*, scale: str = "region", password: str | None = None) -> DemoResult:
-    """Load the demo for `scale`; loading it again adds nothing."""
+def demo_load(
+    *, scale: str = "region", password: str | None = None, persons: int | None = None
+) -> DemoResult:
+    """Load the demo for `scale`; loading it again adds nothing. `persons` sizes the national
+    demo (100 400 by default), its attended registrations in proportion."""
     if scale not in SCALES:
         raise ValueError(f"Unknown scale {scale!r}; choose one of {', '.join(SCALES)}.")
+    if persons is not None and scale != "national":
+        raise ValueError("Only the national demo takes a number of persons.")
+    if persons is not None and persons < 10:
+        raise ValueError("The national demo needs at least 10 persons.")
     password = password or settings.GRANNAR_DEMO_PASSWORD
     with transaction.atomic():
         reference = ensure_reference_programme()
         if scale == "national":
             programme = programme_load(text=national_programme_text()).programme
-            staff, supports = 100_000, 400
+            persons = persons or NATIONAL_PERSONS
+            supports = max(2, round(persons * NATIONAL_SUPPORT_SHARE))
+            staff = persons - supports
         else:
             programme = reference
             planned = programme.reported_participants or programme.target_participants
@@ -58,7 +70,7 @@ def demo_load(*, scale: str = "region", password: str | None = None) -> DemoResu
         if scale == "national":
             # Nobody's own list should hold the national programme's thousands of sessions.
             TrainingDemo(programme, seed=SEED, trainer=None, admin=None).load_at_scale(
-                attended=settings.GRANNAR_NATIONAL_ATTENDANCE
+                attended=round(settings.GRANNAR_NATIONAL_ATTENDANCE * persons / NATIONAL_PERSONS)
             )
         else:
             TrainingDemo(

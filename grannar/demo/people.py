@@ -11,9 +11,11 @@ import random
 import unicodedata
 from dataclasses import dataclass
 
+from django.utils import timezone
 from faker import Faker
 
 from grannar.core.crypto import encrypt_text
+from grannar.demo.bulk import db_datetime, insert_rows
 from grannar.people.models import Gender, Person, Role, User, Workplace
 from grannar.people.services import role_assign
 from grannar.people.two_factor import totp_device, totp_device_set
@@ -277,25 +279,44 @@ class DemoBuilder:
             )
         }
         before = Person.objects.with_scopes_disabled().count()
-        Person.objects.bulk_create(
+        now = db_datetime(timezone.now())
+        insert_rows(
+            "people_person",
             (
-                Person(
-                    email=row.email,
-                    first_name=row.first_name,
-                    last_name=row.last_name,
-                    gender=row.gender,
-                    birth_year=row.birth_year,
-                    municipality_id=row.municipality_id,
-                    workplace_id=workplace_ids[row.workplace_key] if row.workplace_key else None,
-                    staff_category_id=row.category_id,
-                    support_resource=row.support_resource,
-                    personnummer_encrypted=encrypt_text(row.personnummer)
-                    if row.personnummer
-                    else "",
+                "email",
+                "first_name",
+                "last_name",
+                "phone",
+                "gender",
+                "birth_year",
+                "municipality_id",
+                "workplace_id",
+                "workplace_name",
+                "staff_category_id",
+                "support_resource",
+                "personnummer_encrypted",
+                "created",
+                "updated",
+            ),
+            (
+                (
+                    row.email,
+                    row.first_name,
+                    row.last_name,
+                    "",
+                    str(row.gender),
+                    row.birth_year,
+                    row.municipality_id,
+                    workplace_ids[row.workplace_key] if row.workplace_key else None,
+                    "",
+                    row.category_id,
+                    row.support_resource,
+                    encrypt_text(row.personnummer) if row.personnummer else "",
+                    now,
+                    now,
                 )
                 for row in people
             ),
-            batch_size=2000,
             ignore_conflicts=True,
         )
         return Person.objects.with_scopes_disabled().count() - before

@@ -10,9 +10,11 @@ import random
 from collections import defaultdict
 from decimal import Decimal
 
+from django.db import connection
 from django.utils import timezone
 
 from grannar.core.rules import whole_hours
+from grannar.demo.bulk import analyze, db_datetime, insert_rows, next_id, reset_sequences
 from grannar.people.models import Person, User
 from grannar.programmes.models import Programme
 from grannar.programmes.selectors import leaving_dates
@@ -44,6 +46,22 @@ COURSES = [
 DESCRIPTION = "En insats för personal som möter ensamkommande barn och unga."
 VENUES = ["Stadshuset", "Kulturhuset", "Medborgarhuset", "Regionens lokaler"]
 METHODS = [Attendance.Method.TRAINER] * 3 + [Attendance.Method.CHECKIN]
+
+
+class _Ids:
+    """The next ids of the rows written in bulk."""
+
+    def __init__(self, *, registration: int, attendance: int):
+        self.registration = registration
+        self.attendance = attendance
+
+    def take_registration(self) -> int:
+        self.registration += 1
+        return self.registration - 1
+
+    def take_attendance(self) -> int:
+        self.attendance += 1
+        return self.attendance - 1
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
@@ -93,8 +111,9 @@ class TrainingDemo:
 
     def load_at_scale(self, *, attended: int, per_session: int = 25) -> int:
         """A programme's past at national scale: about `attended` attended registrations, each
-        with its attendance row, written in batches so memory stays flat. No waiting lists or
-        attestations: this data is for measuring the figures, not for walking through."""
+        with its attendance row, written in raw bulk (COPY on PostgreSQL) with ids given here,
+        in batches so memory stays flat. No waiting lists or attestations: this data is for
+        measuring the figures, not for walking through."""
         if Course.objects.filter(programme=self.programme).exists():
             return 0
         people = list(
@@ -113,45 +132,60 @@ class TrainingDemo:
             seats=attended * 1.25,
             tag="n",
         )
+        ids = _Ids(registration=next_id(Registration), attendance=next_id(Attendance))
         made = 0
-        batch: list[Registration] = []
+        batch: list[tuple[Session, int, int, str]] = []
         for session in sessions:
             size = min(len(people), session.capacity, max(1, round(self.rng.gauss(per_session, 5))))
             for person_id, municipality_id in self.rng.sample(people, k=size):
                 status = Status.NO_SHOW if self.rng.random() < 0.04 else Status.ATTENDED
-                batch.append(
-                    Registration(
-                        session=session,
-                        person_id=person_id,
-                        municipality_id=municipality_id,
-                        status=status,
-                    )
-                )
+                batch.append((session, person_id, municipality_id, status))
             session.seats_taken = size
             if len(batch) >= 20_000:
-                made += self._write_attended(batch)
+                made += self._write_attended(batch, ids)
                 batch = []
             if made >= attended:
                 break
-        made += self._write_attended(batch)
-        Session.objects.bulk_update(sessions, ["seats_taken"], batch_size=2000)
+        made += self._write_attended(batch, ids)
+        reset_sequences(Registration, Attendance)
+        taken = [(s.seats_taken, s.pk) for s in sessions if s.seats_taken]
+        with connection.cursor() as cursor:
+            cursor.executemany("UPDATE training_session SET seats_taken = %s WHERE id = %s", taken)
+        analyze(Person, Session, Registration, Attendance)
         return made
 
-    def _write_attended(self, registrations: list[Registration]) -> int:
-        Registration.objects.bulk_create(registrations, batch_size=5000)
-        attended = [r for r in registrations if r.status == Status.ATTENDED]
-        Attendance.objects.bulk_create(
-            (
-                Attendance(
-                    registration_id=r.pk,
-                    hours=self._partial_hours(r.session),
-                    method=self.rng.choice(METHODS),
-                )
-                for r in attended
-            ),
-            batch_size=5000,
+    def _write_attended(self, batch: list[tuple[Session, int, int, str]], ids: "_Ids") -> int:
+        """Registrations and, for those attended, their attendance rows; the same draws, in the
+        same order, as one registration at a time would make."""
+        now = db_datetime(timezone.now())
+        registrations, attendance = [], []
+        for session, person_id, municipality_id, status in batch:
+            registration_id = ids.take_registration()
+            registrations.append(
+                (registration_id, session.pk, person_id, municipality_id, status, now, now)
+            )
+            if status == Status.ATTENDED:
+                attendance.append((registration_id, session))
+        insert_rows(
+            "training_registration",
+            ("id", "session_id", "person_id", "municipality_id", "status", "created", "changed"),
+            registrations,
         )
-        return len(attended)
+        insert_rows(
+            "training_attendance",
+            ("id", "registration_id", "hours", "method", "recorded"),
+            (
+                (
+                    ids.take_attendance(),
+                    registration_id,
+                    self._partial_hours(session),
+                    self.rng.choice(METHODS),
+                    now,
+                )
+                for registration_id, session in attendance
+            ),
+        )
+        return len(attendance)
 
     def _partial_hours(self, session: Session) -> Decimal | None:
         if self.rng.random() < 0.08:
