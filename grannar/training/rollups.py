@@ -43,6 +43,7 @@ from grannar.training.models import (
 
 BATCH = 2000  # ids per IN list
 PERSON_BATCH = 500  # persons recounted at a time: what a refresh holds in memory
+ONE_PASS = 10_000  # persons beyond which a refresh reads the programme's registrations once
 # Switched off only by the concurrency test's control, to show that the lock is what holds.
 LOCK_GUARD = True
 
@@ -59,6 +60,11 @@ def _chunks(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
 def _person_rows(programme: Programme, person_ids: list[int] | None) -> list[PersonRollup]:
     """The person rollups recomputed from the raw registrations: one aggregate query and one
     for the sub-goals (per batch of ids, or for the whole programme with None)."""
+    return list(_iter_person_rows(programme, person_ids))
+
+
+def _iter_person_rows(programme: Programme, person_ids: list[int] | None) -> Iterator[PersonRollup]:
+    """`_person_rows`, one at a time."""
     scope = Scope(programme)
     rows = attended_registrations(scope)
     if person_ids is not None:
@@ -90,29 +96,25 @@ def _person_rows(programme: Programme, person_ids: list[int] | None) -> list[Per
         )
         .order_by()
     )
-    result = []
     for row in aggregates.iterator(chunk_size=5000):
         entry = timezone.localtime(row["entry"]).date()
         person_id = row["person_id"]
-        result.append(
-            PersonRollup(
-                programme=programme,
-                person_id=person_id,
-                municipality_id=row["person__municipality_id"],
-                support_resource=row["person__support_resource"],
-                workplace_id=row["person__workplace_id"],
-                staff_category_id=row["person__staff_category_id"],
-                staff_category=row["person__staff_category__code"] or UNKNOWN,
-                sector=row["person__staff_category__sector__code"] or UNKNOWN,
-                gender=gender_key(row["person__gender"]),
-                age_band=age_band(birth_year=row["person__birth_year"], first_year=entry.year),
-                entry=entry,
-                exit=timezone.localtime(row["exit"]).date(),
-                hours=row["hours"] or 0,
-                subgoals=",".join(str(n) for n in sorted(subgoals.get(person_id, ()))),
-            )
+        yield PersonRollup(
+            programme=programme,
+            person_id=person_id,
+            municipality_id=row["person__municipality_id"],
+            support_resource=row["person__support_resource"],
+            workplace_id=row["person__workplace_id"],
+            staff_category_id=row["person__staff_category_id"],
+            staff_category=row["person__staff_category__code"] or UNKNOWN,
+            sector=row["person__staff_category__sector__code"] or UNKNOWN,
+            gender=gender_key(row["person__gender"]),
+            age_band=age_band(birth_year=row["person__birth_year"], first_year=entry.year),
+            entry=entry,
+            exit=timezone.localtime(row["exit"]).date(),
+            hours=row["hours"] or 0,
+            subgoals=",".join(str(n) for n in sorted(subgoals.get(person_id, ()))),
         )
-    return result
 
 
 def _tally_counts(people: Iterable) -> dict[tuple[int, str, str], list[int]]:
@@ -337,6 +339,20 @@ def _lock_sessions(programme: Programme, sessions: set[int]) -> None:
 
 
 def _write_persons(programme: Programme, persons: set[int]) -> None:
+    if len(persons) > ONE_PASS:
+        # As many as a large import touches: one pass over the programme is quicker than
+        # recounting them a few hundred at a time, and holds as little.
+        for chunk in _chunks(persons):
+            PersonRollup.objects.filter(programme=programme, person_id__in=chunk).delete()
+        batch = []
+        for row in _iter_person_rows(programme, None):
+            if row.person_id in persons:
+                batch.append(row)
+            if len(batch) >= PERSON_BATCH:
+                PersonRollup.objects.bulk_create(batch)
+                batch = []
+        PersonRollup.objects.bulk_create(batch)
+        return
     for chunk in _chunks(persons, PERSON_BATCH):
         fresh = _person_rows(programme, chunk)
         PersonRollup.objects.filter(programme=programme, person_id__in=chunk).delete()

@@ -198,6 +198,21 @@ def test_imports_and_a_reimport_with_new_hours_keep_the_rollups(world):
     assert figures(Scope(programme)).attended_hours == 8 + 4
 
 
+@pytest.mark.parametrize("one_pass", [False, True])
+def test_a_large_import_recounts_in_one_pass_the_same(world, monkeypatch, one_pass):
+    """Beyond `ONE_PASS` persons a refresh reads the programme once instead of in batches;
+    both ways give the rollups the registrations give, and leave the others alone."""
+    programme = world["programme"]
+    _grow(world, 3)  # people the import does not name
+    import_sessions(programme=programme, filename="s.csv", content=SESSIONS.encode())
+    if one_pass:
+        monkeypatch.setattr(rollups, "ONE_PASS", 1)
+    import_attendance(programme=programme, filename="a.csv", content=ATTENDANCE.encode())
+    assert rollups.verify(programme) == []
+    assert figures(Scope(programme)) == reference_figures(Scope(programme))
+    assert figures(Scope(programme)).participants == 3 + 2
+
+
 def test_a_programme_without_built_rollups_reads_the_registrations(world):
     programme = world["programme"]
     _grow(world, 4)
