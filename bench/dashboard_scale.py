@@ -43,8 +43,10 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))  # also for a test loading this file
+from common import PG_ADMIN, free_port, postgres_answers  # noqa: E402 - needs the line above
+
 BIN = Path(sys.executable).parent
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DOCUMENTS_SQLITE = ROOT / "var" / "bench-documents.sqlite3"
 SESSION_FACTOR = 10
 NATIONAL_PERSONS = 100_400
@@ -354,14 +356,6 @@ def signed_in(user) -> str:
     store[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
     store.create()
     return store.session_key
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(port: int, path: str, session_key: str | None = None) -> int:
@@ -681,16 +675,6 @@ def run(name: str, url: str, args) -> dict:
     if load_s is not None:
         result["load_s"] = round(load_s, 1)
     return result
-
-
-def postgres_answers() -> bool:
-    try:
-        import psycopg
-
-        psycopg.connect(PG_ADMIN, connect_timeout=3).close()
-    except Exception:
-        return False
-    return True
 
 
 def pg_database(name: str, fresh: bool) -> None:

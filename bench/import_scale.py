@@ -25,7 +25,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+sys.path.insert(0, str(ROOT / "bench"))  # also for a test loading this file
+from common import postgres_answers, recreate_pg  # noqa: E402 - needs the line above
+
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 SESSIONS_PER_PERSON = 4
 HEADER = (
@@ -270,28 +272,6 @@ def run(name: str, database_url: str, sizes: list[int], workdir: Path) -> list[d
             flush=True,
         )
     return results
-
-
-def postgres_answers() -> bool:
-    try:
-        import psycopg
-
-        psycopg.connect(PG_ADMIN, connect_timeout=3).close()
-    except Exception:
-        return False
-    return True
-
-
-def recreate_pg(name: str, drop_only: bool = False) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
-        connection.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        if not drop_only:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def main() -> int:

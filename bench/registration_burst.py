@@ -20,7 +20,6 @@ import http.client
 import json
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,8 +29,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))  # also for a test loading this file
+from common import free_port, postgres_answers, recreate_pg  # noqa: E402 - needs the line above
+
 BIN = Path(sys.executable).parent
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 UNUSABLE = "!"
 WARM_REQUESTS = 200
@@ -135,12 +136,6 @@ def verify_data(session_ids: list[int]) -> None:
             session = Session.objects.get(pk=session_id)
             result[session_id] = {"counts": counts, "seats_taken": session.seats_taken}
     print(json.dumps(result))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def request(port: int, method: str, path: str, headers: dict) -> tuple[int, float]:
@@ -297,28 +292,6 @@ def run(name: str, database_url: str, args) -> dict:
         "rounds": rounds,
         "median_ratio": statistics.median(r["ratio"] for r in rounds),
     }
-
-
-def postgres_answers() -> bool:
-    try:
-        import psycopg
-
-        psycopg.connect(PG_ADMIN, connect_timeout=3).close()
-    except Exception:
-        return False
-    return True
-
-
-def recreate_pg(name: str, drop_only: bool = False) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
-        connection.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        if not drop_only:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def report(results: list[dict], args) -> None:

@@ -383,6 +383,10 @@ def _write_tallies(programme: Programme, municipalities: set[int]) -> None:
     counts = _tally_counts(people.iterator(chunk_size=PERSON_BATCH))
     counts.update(_stored_session_tallies(programme, municipalities))
     Tally.objects.filter(programme=programme, municipality_id__in=municipalities).delete()
+    _insert_tallies(programme, counts)
+
+
+def _insert_tallies(programme: Programme, counts: dict[tuple[int, str, str], list[int]]) -> None:
     Tally.objects.bulk_create(
         [
             Tally(
@@ -535,20 +539,7 @@ def rebuild(programme: Programme) -> int:
         )
         counts = _tally_counts(people)
         counts.update(_stored_session_tallies(programme, None))
-        Tally.objects.bulk_create(
-            [
-                Tally(
-                    programme=programme,
-                    municipality_id=m,
-                    dimension=dimension,
-                    key=key,
-                    persons=persons,
-                    hours=hours,
-                )
-                for (m, dimension, key), (persons, hours) in counts.items()
-            ],
-            batch_size=2000,
-        )
+        _insert_tallies(programme, counts)
         counted = SessionRollup.objects.filter(programme=programme)
         span = counted.aggregate(
             held=Count("pk"),
