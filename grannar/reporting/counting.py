@@ -153,6 +153,16 @@ def _rollup_figures(scope: Scope, row) -> Figures:
                 result.sessions_held = persons
         else:
             counters[dimension][key] += persons
+    _breakdowns(result, programme, hours_by_category, counters)
+    result.by_subgoal = _ordered(counters["subgoal"])
+    return result
+
+
+def _breakdowns(
+    result: Figures, programme: Programme, hours_by_category: Counter, counters: dict
+) -> None:
+    """Co-financing from the hours per staff category id, and the participants' breakdowns
+    from their counters, in the order every output shows them."""
     result.cofinancing_sek = cofinancing(
         hours_by_category, hourly_rates(programme), programme.default_hourly_rate_sek
     )
@@ -161,9 +171,7 @@ def _rollup_figures(scope: Scope, row) -> Figures:
     result.by_gender = _ordered(counters["gender"], GENDERS)
     result.by_age_band = _ordered(counters["age"], AGE_BANDS)
     result.by_sector = _ordered(counters["sector"])
-    result.by_subgoal = _ordered(counters["subgoal"])
     result.reached_by_month = _ordered(counters["reached"])
-    return result
 
 
 def reference_figures(scope: Scope) -> Figures:
@@ -177,8 +185,10 @@ def reference_figures(scope: Scope) -> Figures:
     result.support_resources = len(facts) - len(participants)
 
     hours_by_category: Counter = Counter()
-    counters = {name: Counter() for name in ("municipality", "category", "gender", "age", "sector")}
-    reached: Counter = Counter()
+    counters = {
+        name: Counter()
+        for name in ("municipality", "category", "gender", "age", "sector", "reached")
+    }
     for fact in participants:
         hours_by_category[fact.staff_category_id] += fact.hours
         counters["municipality"][fact.municipality] += 1
@@ -186,17 +196,9 @@ def reference_figures(scope: Scope) -> Figures:
         counters["gender"][fact.gender] += 1
         counters["age"][fact.age_band] += 1
         counters["sector"][fact.sector] += 1
-        reached[f"{fact.first_in_period:%Y-%m}"] += 1
+        counters["reached"][f"{fact.first_in_period:%Y-%m}"] += 1
     result.attended_hours = sum(hours_by_category.values())
-    result.cofinancing_sek = cofinancing(
-        hours_by_category, hourly_rates(programme), programme.default_hourly_rate_sek
-    )
-    result.by_municipality = _ordered(counters["municipality"])
-    result.by_staff_category = _ordered(counters["category"])
-    result.by_gender = _ordered(counters["gender"], GENDERS)
-    result.by_age_band = _ordered(counters["age"], AGE_BANDS)
-    result.by_sector = _ordered(counters["sector"])
-    result.reached_by_month = _ordered(reached)
+    _breakdowns(result, programme, hours_by_category, counters)
 
     with scopes_disabled():
         rows = attended_registrations(scope).filter(scope.period_q())
