@@ -85,19 +85,26 @@ def _next_in_line() -> int:
 
 def registration_create(*, session: Session, person: Person, by: User) -> Registration:
     """Give `person` a seat on `session`, or a place in its waiting line when it is full."""
-    # Read before the transaction, to keep the write lock short: the reservation state, the
-    # person's registration if any, and their municipality's leaving date. A reservation
-    # changed in the same instant can at worst send this one person to the waiting line; it
-    # can never give a seat too many, as the claim checks the counters. Two clicks that both
-    # find no registration are told apart by the unique constraint below.
+    # Read before the transaction, to keep the write lock short: the seat counters, the
+    # reservation state, the person's registration if any, and their municipality's leaving
+    # date. A reservation changed in the same instant can at worst send this one person to the
+    # waiting line; it can never give a seat too many, as the claim checks the counters. Two
+    # clicks that both find no registration are told apart by the unique constraint.
     own = Registration.objects.with_scopes_disabled().filter(session=OuterRef("pk"), person=person)
     left = leaving_date_of(
         programme_id=OuterRef("course__programme_id"), municipality_id=person.municipality_id
     )
-    release_at, reserved_free, own_status, left_day = (
+    release_at, reserved_free, seats_taken, capacity, own_status, left_day = (
         Session.objects.filter(pk=session.pk)
         .annotate(own_status=Subquery(own.values("status")[:1]), left_day=Subquery(left))
-        .values_list("reservations_release_at", "reserved_free", "own_status", "left_day")[0]
+        .values_list(
+            "reservations_release_at",
+            "reserved_free",
+            "seats_taken",
+            "capacity",
+            "own_status",
+            "left_day",
+        )[0]
     )
     check_may_register(by=by, person=person)
     check_still_member(session=session, person=person, left=left_day)
@@ -106,45 +113,106 @@ def registration_create(*, session: Session, person: Person, by: User) -> Regist
     if own_status is not None and own_status != Status.CANCELLED:
         raise _already_registered(person)
     try:
-        with transaction.atomic():
-            # Seats released at their time go to those already waiting, before newcomers.
-            if release_at and seats.release_due_reservations(session_id=session.pk):
-                waitlist.waitlist_promote(session_id=session.pk)
-                reserved_free = Session.objects.get(pk=session.pk).reserved_free
-            existing = None
-            if own_status is not None:
-                # Registering again after cancelling: the row is reused, under lock.
-                existing = (
-                    Registration.objects.with_scopes_disabled()
-                    .select_for_update()
-                    .get(session=session, person=person)
+        if own_status is None and not reserved_free and release_at is None:
+            try:
+                return _register_claiming_last(
+                    session=session, person=person, by=by, hoped=seats_taken < capacity, seen=seen
                 )
-                if existing.status != Status.CANCELLED:
-                    raise _already_registered(person)
-            registration = existing or Registration(session=session, person=person)
-            registration.municipality_id = person.municipality_id
-            claimed, reservation = seats.claim_seat(
-                session_id=session.pk,
-                municipality_id=person.municipality_id,
-                seen=seen,
-                reservations=reserved_free > 0,
-            )
-            registration.status = Status.CONFIRMED if claimed else Status.WAITLISTED
-            registration.reservation = reservation
-            registration.queued = None if claimed else _next_in_line()
-            registration.save()
-            log_action(
-                action=f"training.registration.{registration.status}",
-                actor=by,
-                target=registration,
-                municipality_id=registration.municipality_id,
-                data={"session": session.code},
-            )
-            notifications.registration_changed(registration)
+            except _ClaimDiffered:
+                pass  # the last seats went in the same instant: do it again, claiming first
+        return _register_claiming_first(
+            session=session,
+            person=person,
+            by=by,
+            again=own_status is not None,
+            reserved_free=reserved_free,
+            release_at=release_at,
+            seen=seen,
+        )
     except IntegrityError as error:
         # A double click that raced past the check above: the unique constraint caught it.
         raise _already_registered(person) from error
+
+
+class _ClaimDiffered(Exception):
+    """The seat claim did not turn out as the counters read before the transaction promised."""
+
+
+def _register_claiming_last(
+    *, session: Session, person: Person, by: User, hoped: bool, seen
+) -> Registration:
+    # The common case: a first registration for a session without reserved seats. The rows are
+    # written first and the seat is claimed last, so that the session's row is locked only from
+    # the claim to the commit, and registrations for one session follow each other quickly. If
+    # the claim differs from what the counters promised, everything here is undone.
+    with transaction.atomic():
+        registration = Registration(session=session, person=person)
+        registration.municipality_id = person.municipality_id
+        registration.status = Status.CONFIRMED if hoped else Status.WAITLISTED
+        registration.queued = None if hoped else _next_in_line()
+        _record_registration(registration, by=by, session=session)
+        claimed, _reservation = seats.claim_seat(
+            session_id=session.pk,
+            municipality_id=person.municipality_id,
+            seen=seen,
+            reservations=False,
+        )
+        if claimed != hoped:
+            raise _ClaimDiffered
     return registration
+
+
+def _register_claiming_first(
+    *,
+    session: Session,
+    person: Person,
+    by: User,
+    again: bool,
+    reserved_free: int,
+    release_at,
+    seen,
+) -> Registration:
+    with transaction.atomic():
+        # Seats released at their time go to those already waiting, before newcomers.
+        if release_at and seats.release_due_reservations(session_id=session.pk):
+            waitlist.waitlist_promote(session_id=session.pk)
+            reserved_free = Session.objects.get(pk=session.pk).reserved_free
+        existing = None
+        if again:
+            # Registering again after cancelling: the row is reused, under lock.
+            existing = (
+                Registration.objects.with_scopes_disabled()
+                .select_for_update()
+                .get(session=session, person=person)
+            )
+            if existing.status != Status.CANCELLED:
+                raise _already_registered(person)
+        registration = existing or Registration(session=session, person=person)
+        registration.municipality_id = person.municipality_id
+        claimed, reservation = seats.claim_seat(
+            session_id=session.pk,
+            municipality_id=person.municipality_id,
+            seen=seen,
+            reservations=reserved_free > 0,
+        )
+        registration.status = Status.CONFIRMED if claimed else Status.WAITLISTED
+        registration.reservation = reservation
+        registration.queued = None if claimed else _next_in_line()
+        _record_registration(registration, by=by, session=session)
+    return registration
+
+
+def _record_registration(registration: Registration, *, by: User, session: Session) -> None:
+    """Save the registration, its audit entry and its queued e-mail."""
+    registration.save()
+    log_action(
+        action=f"training.registration.{registration.status}",
+        actor=by,
+        target=registration,
+        municipality_id=registration.municipality_id,
+        data={"session": session.code},
+    )
+    notifications.registration_changed(registration)
 
 
 def _already_registered(person: Person) -> RegistrationError:

@@ -287,3 +287,68 @@ def test_release_job_is_queued_for_the_release_time(
         )
     queued = [r for r in default_task_backend.results if r.task.name == "release_reserved_seats"]
     assert [r.task.run_after for r in queued] == [session.starts - dt.timedelta(days=7)]
+
+
+def _claims_after(monkeypatch, between):
+    """Run `between(session_id)` once, after the registration has read the seat counters and
+    before its transaction, as another person's registration or cancellation landing in that
+    instant would. Returns the list of seat claims made from then on."""
+    from grannar.training import seats
+
+    read, claim = seats.seen_counts, seats.claim_seat
+    ran, calls = [], []
+
+    def read_then_between(session_id):
+        counts = read(session_id)
+        if not ran:
+            ran.append(True)
+            between(session_id)
+            calls.clear()
+        return counts
+
+    def counted_claim(**kwargs):
+        calls.append(kwargs)
+        return claim(**kwargs)
+
+    monkeypatch.setattr(seats, "seen_counts", read_then_between)
+    monkeypatch.setattr(seats, "claim_seat", counted_claim)
+    return calls
+
+
+def test_a_seat_taken_between_read_and_claim_sends_the_person_to_the_line(
+    world, admin, monkeypatch
+):
+    session = make_session(programme=world["programme"], capacity=1)
+    first, second = people(world["own"], 2)
+
+    def someone_takes_it(session_id):
+        registration_create(session=Session.objects.get(pk=session_id), person=first, by=admin)
+
+    calls = _claims_after(monkeypatch, someone_takes_it)
+    registration = registration_create(session=session, person=second, by=admin)
+    assert len(calls) == 2  # hoping for the seat the counters showed, then again for the line
+    assert registration.status == Status.WAITLISTED
+    assert Registration.objects.filter(session=session).count() == 2
+    assert reload(session).seats_taken == 1
+    mine = AuditEvent.objects.filter(
+        target_type="training.registration", target_id=str(registration.pk)
+    )
+    assert [event.action for event in mine] == ["training.registration.waitlisted"]
+
+
+def test_a_seat_freed_between_read_and_claim_is_taken(world, admin, monkeypatch):
+    session = make_session(programme=world["programme"], capacity=1)
+    first, second = people(world["own"], 2)
+    held = registration_create(session=session, person=first, by=admin)
+    calls = _claims_after(
+        monkeypatch, lambda session_id: registration_cancel(registration=held, by=admin)
+    )
+    registration = registration_create(session=session, person=second, by=admin)
+    assert len(calls) == 2  # ours expecting the line, then ours again for the free seat
+    assert registration.status == Status.CONFIRMED
+    assert waitlist_position(registration) is None
+    assert reload(session).seats_taken == 1
+    mine = AuditEvent.objects.filter(
+        target_type="training.registration", target_id=str(registration.pk)
+    )
+    assert [event.action for event in mine] == ["training.registration.confirmed"]
