@@ -28,3 +28,6 @@ urlpatterns = [
     path("verify/<str:code>/", training_views.certificate_verify_view, name="certificate_verify"),
     path("", include("grannar.site.urls")),
 ]
+
+# A database that cannot be reached gets a "try again" page (503); other errors the 500 page.
+handler500 = "grannar.core.errors.server_error"

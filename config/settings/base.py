@@ -84,7 +84,14 @@ TEMPLATES = [
 
 def _database() -> dict:
     url = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'grannar.sqlite3'}")
-    config = dj_database_url.parse(url, conn_max_age=env_int("GRANNAR_DB_CONN_MAX_AGE", 0))
+    # With kept connections (GRANNAR_DB_CONN_MAX_AGE > 0) each request first checks that its
+    # connection still works, so that a web process carries on by itself after the database
+    # restarts instead of failing one request per thread on a dead connection.
+    config = dj_database_url.parse(
+        url,
+        conn_max_age=env_int("GRANNAR_DB_CONN_MAX_AGE", 0),
+        conn_health_checks=True,
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at the
         # start of a transaction, so two writers queue instead of failing half-way.

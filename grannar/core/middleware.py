@@ -25,6 +25,10 @@ class SessionMiddleware(DjangoSessionMiddleware):
 
     def process_response(self, request, response):
         session = getattr(request, "session", None)
+        # A server error (5xx, such as the database being unavailable) saves nothing: Django
+        # skips the save then, and the session is not even read again here.
+        if response.status_code >= 500:
+            session = None
         if session is not None and session.accessed and not session.is_empty():
             now = int(time.time())
             renewed = session.get(SESSION_RENEWED_KEY, 0)
