@@ -76,3 +76,14 @@ def _fresh_progress_cache():
 def no_scope():
     with scopes_disabled():
         yield
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgresql` start and restart PostgreSQL servers of their own: they run
+    in the PostgreSQL pass of the suite and are left out of the SQLite pass."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    left_out = [item for item in items if item.get_closest_marker("postgresql")]
+    if left_out:
+        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
+        config.hook.pytest_deselected(items=left_out)
