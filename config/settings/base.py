@@ -183,6 +183,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "grannar.people.models.login_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# Behind proxies (a load balancer in front of several web machines) the address is read from
+# X-Forwarded-For: GRANNAR_PROXY_COUNT is how many proxies of ours a request passes.
+GRANNAR_PROXY_COUNT = env_int("GRANNAR_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "grannar.core.addresses.client_address"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
 
