@@ -175,3 +175,6 @@ def test_a_database_restart_mid_burst_gives_try_again_and_leaves_nothing_half_wr
     assert_whole(cluster, after, people=PEOPLE)
     for web in webs:
         assert web.process.poll() is None, web.log_text()
+        # Nothing of the requests was kept on the machine's own disk.
+        assert sorted(p.name for p in web.var_dir.iterdir()) == ["gunicorn.log", "static"]
+        assert not any((web.var_dir / "static").iterdir())

@@ -62,6 +62,8 @@ def assert_try_again_page(response, language: str = "sv") -> str:
     assert "Traceback" not in page
     assert "Error" not in page
     assert "5432" not in page
+    # No form that would need a CSRF token the page cannot have.
+    assert "<form" not in page
     return page
 
 
