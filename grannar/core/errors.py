@@ -31,9 +31,19 @@ def database_unavailable(error: BaseException | None) -> bool:
     return isinstance(error, OperationalError | InterfaceError)
 
 
+def _drop_new_messages(request) -> None:
+    """Forget the messages this request added ("Du har en plats"): what they announce may not
+    have been saved. Messages from the request before stay for the next page."""
+    storage = getattr(request, "_messages", None)
+    queued = getattr(storage, "_queued_messages", None)
+    if queued:
+        queued.clear()
+
+
 def server_error(request, template_name: str = "500.html"):
     """`handler500`: the 503 page when the database is unavailable, else the 500 page."""
     error = sys.exc_info()[1]
+    _drop_new_messages(request)
     if database_unavailable(error):
         response = HttpResponseServiceUnavailable(loader.get_template("503.html").render())
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)

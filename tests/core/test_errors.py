@@ -9,8 +9,10 @@ gone. tests/test_machines.py restarts a real PostgreSQL server under two web pro
 import re
 
 import pytest
+from django.contrib import messages
 from django.contrib.sessions.models import Session as StoredSession
 from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.urls import include, path, reverse
 from django_scopes import scopes_disabled
@@ -36,10 +38,27 @@ def _bug(request):
     raise ValueError("a bug")
 
 
+def _announced_then_gone(request):
+    messages.success(request, "Saved, it seemed")
+    raise OperationalError("server closed the connection unexpectedly")
+
+
+def _announce(request):
+    messages.info(request, "Earlier news")
+    return HttpResponse("ok")
+
+
+def _show(request):
+    return HttpResponse(" | ".join(str(message) for message in messages.get_messages(request)))
+
+
 urlpatterns = [
     path("fail/database/", _database_gone),
     path("fail/closed/", _connection_closed),
     path("fail/bug/", _bug),
+    path("fail/announced/", _announced_then_gone),
+    path("announce/", _announce),
+    path("show/", _show),
     path("", include(project_urls)),
 ]
 handler500 = project_urls.handler500
@@ -92,6 +111,14 @@ def test_any_other_error_gives_the_500_page_without_a_traceback(browser):
     assert "<h1>Något gick fel</h1>" in page
     assert "Traceback" not in page
     assert "a bug" not in page
+
+
+@as_project
+def test_a_message_the_failed_request_added_is_not_shown_later(browser):
+    browser.get("/announce/")
+    assert_try_again_page(browser.get("/fail/announced/"))
+    # The news from before the failure is still shown; the failed request's is not.
+    assert browser.get("/show/").content.decode() == "Earlier news"
 
 
 def test_the_project_routes_server_errors_to_the_handler():
