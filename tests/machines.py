@@ -201,6 +201,8 @@ class WebProcess:
         return (self.var_dir / "gunicorn.log").read_text()[-5000:]
 
     def stop(self) -> None:
+        if not hasattr(self, "process"):
+            return  # never started
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)  # quick shutdown
             try:

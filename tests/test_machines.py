@@ -102,7 +102,8 @@ def test_a_database_restart_mid_burst_gives_try_again_and_leaves_nothing_half_wr
     def restart():
         # A quarter of the burst through, the database stops (ending every open connection
         # and transaction) and comes back a moment later.
-        while len(done) < PEOPLE // 4:
+        deadline = time.monotonic() + 60
+        while len(done) < PEOPLE // 4 and time.monotonic() < deadline:
             time.sleep(0.01)
         cluster.stop(mode="fast")
         time.sleep(OUTAGE_SECONDS)
@@ -135,9 +136,9 @@ def test_a_database_restart_mid_burst_gives_try_again_and_leaves_nothing_half_wr
             if answer.status == 503:
                 time.sleep(0.1)
 
-    restarter = threading.Thread(target=restart)
+    restarter = threading.Thread(target=restart, daemon=True)
     restarter.start()
-    loops = [threading.Thread(target=participant_loop) for _ in range(CONCURRENCY)]
+    loops = [threading.Thread(target=participant_loop, daemon=True) for _ in range(CONCURRENCY)]
     for loop in loops:
         loop.start()
     for loop in loops:
