@@ -462,7 +462,8 @@ def _tables(cursor, vendor: str) -> list[str]:
         cursor.execute(
             "SELECT CASE WHEN schemaname = 'public' THEN tablename "
             "ELSE schemaname || '.' || tablename END FROM pg_tables "
-            "WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+            # Not the catalogue, nor other sessions' temporary tables (pg_temp_N).
+            "WHERE schemaname <> 'information_schema' AND schemaname NOT LIKE 'pg\\_%'"
         )
     return sorted(row[0] for row in cursor.fetchall())
 
