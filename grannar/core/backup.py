@@ -165,7 +165,7 @@ def _postgresql_snapshot(data: Path) -> tuple[dict[str, int], dict[str, str]]:
     """Count the rows in a repeatable-read transaction and let pg_dump dump that very snapshot,
     so the counts are the dump's while others write."""
     pg_dump = pg_tool("pg_dump")
-    _check_client(pg_dump)
+    check_client(pg_dump, server=connection.pg_version // 10000)
     raw = connection.get_new_connection(connection.get_connection_params())
     try:
         raw.autocommit = True
@@ -363,7 +363,7 @@ def _sqlite_restore(path: Path, data: Path, work: Path) -> None:
 def _postgresql_restore(path: Path, data: Path) -> None:
     """pg_restore in a single transaction: the database gets all of it or nothing."""
     pg_restore = pg_tool("pg_restore")
-    _check_client(pg_restore)
+    check_client(pg_restore, server=connection.pg_version // 10000)
     _run(
         [
             str(pg_restore),
@@ -404,12 +404,11 @@ def pg_tool(name: str) -> Path:
     return Path(found)
 
 
-def _check_client(tool: Path) -> None:
-    """A client older than the server cannot dump or restore its archives."""
+def check_client(tool: Path, *, server: int) -> None:
+    """Refuse a client older than the server's major version: it cannot dump the server."""
     output = _run([str(tool), "--version"], failure=str(tool))
     match = re.search(r"(\d+)(?:\.\d+)?", output)
     client = int(match.group(1)) if match else 0
-    server = connection.pg_version // 10000
     if client < server:
         raise BackupError(
             _(

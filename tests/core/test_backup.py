@@ -17,14 +17,14 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django_scopes import scopes_disabled
 
-from grannar.core.backup import BackupError, backup_make, pg_tool, table_counts
+from grannar.core.backup import BackupError, backup_make, check_client, pg_tool, table_counts
 from grannar.core.models import AuditEvent
 from grannar.programmes.models import Municipality, Programme
 from grannar.reporting import reports
 from grannar.training.models import Attendance, Registration, Session
 from grannar.training.services import attendance_record
 from tests.factories import make_person
-from tests.processes import fresh_databases, grannar, open_database
+from tests.processes import database_url, fresh_databases, grannar, open_database
 
 WRITER = "skrivare"  # e-mail prefix of the people the writer thread adds
 
@@ -285,9 +285,13 @@ def test_a_restore_refuses_other_keys_unless_told(backup_file):
 
 
 def test_the_command_line_exits_non_zero_with_the_message_alone(backup_file, tmp_path):
-    result = grannar("restore", str(tmp_path / "missing.backup"))
+    if connection.vendor == "sqlite":
+        nowhere = database_url(tmp_path / "no-such-folder" / "x.sqlite3")
+    else:
+        nowhere = database_url(f"{connection.settings_dict['NAME']}_no_such_database")
+    result = grannar("restore", str(backup_file), url=nowhere)
     assert result.returncode == 1
-    assert "missing.backup" in result.stderr
+    assert "no_such" in result.stderr or "no-such" in result.stderr
     assert "Traceback" not in result.stderr
     assert "CommandError" not in result.stderr
     with pytest.raises(CommandError, match="no-such-folder"):
@@ -298,6 +302,15 @@ def test_a_backup_refuses_a_missing_folder_and_leaves_nothing(db, tmp_path):
     with pytest.raises(BackupError, match="nowhere"):
         backup_make(path=tmp_path / "nowhere" / "x.backup")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_postgresql_client_older_than_the_server_is_refused(tmp_path):
+    old = tmp_path / "pg_dump"
+    old.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 13.4'\n")
+    old.chmod(0o755)
+    with pytest.raises(BackupError, match=r"13.*15"):
+        check_client(old, server=15)
+    check_client(old, server=13)
 
 
 def test_the_postgresql_programs_come_from_the_setting_or_path(tmp_path):
