@@ -144,7 +144,10 @@ def _sqlite_snapshot(data: Path) -> tuple[dict[str, int], dict[str, str]]:
     """Copy the database with SQLite's online backup (one step: one read transaction, so a
     consistent copy while others write), count the copy's rows and gzip it."""
     copy = data.with_suffix("")
-    source = sqlite3.connect(settings.DATABASES["default"]["NAME"], timeout=_sqlite_timeout())
+    name = settings.DATABASES["default"]["NAME"]
+    if not Path(name).is_file():
+        raise BackupError(_("The database %(database)s does not exist.") % {"database": name})
+    source = sqlite3.connect(name, timeout=_sqlite_timeout())
     target = sqlite3.connect(copy)
     try:
         source.backup(target)
@@ -230,6 +233,16 @@ def _manifest(path: Path, tar: tarfile.TarFile) -> dict:
     except (KeyError, AttributeError, ValueError, tarfile.TarError, EOFError) as error:
         raise BackupError(_not_a_backup(path)) from error
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupError(_not_a_backup(path))
+    shapes = {
+        "created": str,
+        "schema": dict,
+        "tables": dict,
+        "rows": int,
+        "data": dict,
+        "keys": dict,
+    }
+    if any(not isinstance(manifest.get(key), shape) for key, shape in shapes.items()):
         raise BackupError(_not_a_backup(path))
     if manifest.get("format_version") != FORMAT_VERSION:
         raise BackupError(

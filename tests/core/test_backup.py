@@ -251,6 +251,13 @@ def test_a_restore_refuses_a_missing_or_damaged_file(backup_file, tmp_path):
     half = tmp_path / "half.backup"
     half.write_bytes(backup_file.read_bytes()[:2000])
     assert "half.backup" in refused(half)
+
+    def shapeless(manifest):
+        manifest["data"] = "data.pgdump"
+
+    assert "shapeless.backup" in refused(
+        rewrite(backup_file, tmp_path / "shapeless.backup", manifest=shapeless)
+    )
     tampered = rewrite(
         backup_file, tmp_path / "tampered.backup", data=lambda content: content[:-10] + b"x" * 10
     )
