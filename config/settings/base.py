@@ -267,3 +267,5 @@ GRANNAR_RESERVATION_RELEASE_DAYS = env_int("GRANNAR_RESERVATION_RELEASE_DAYS", 7
 GRANNAR_SITE_URL = env_str("GRANNAR_SITE_URL", "http://127.0.0.1:8000")
 # Commands that help people try the demo (e.g. `grannar demo-code`); off in production.
 GRANNAR_DEMO_TOOLS = True
+# Where `grannar backup` and `restore` find pg_dump and pg_restore (PostgreSQL); unset: PATH.
+GRANNAR_PG_BIN_DIR = env_str("GRANNAR_PG_BIN_DIR", "")

@@ -1,5 +1,6 @@
 """Fast, deterministic settings for the test suite."""
 
+from config.env import env_list, env_str
 from config.settings.base import *  # noqa: F403
 from config.settings.base import DATABASES, VAR_DIR
 
@@ -25,3 +26,7 @@ CACHES = {
         "LOCATION": "progress",
     },
 }
+
+# tests/test_killed_writers.py holds a subprocess at these points (grannar/core/pause.py).
+GRANNAR_TEST_PAUSE_AT = env_list("GRANNAR_TEST_PAUSE_AT", [])
+GRANNAR_TEST_PAUSE_DIR = env_str("GRANNAR_TEST_PAUSE_DIR", "")

@@ -59,6 +59,8 @@ ACTION_DESCRIPTIONS = {
     "core.auth.signed_out": _("Signed out"),
     "core.auth.sign_in_failed": _("Failed sign-in"),
     "core.demo.loaded": _("Demo data loaded"),
+    "core.backup.made": _("Backup made"),
+    "core.backup.restored": _("Backup restored"),
     "programmes.programme.loaded": _("Programme file loaded"),
     "people.person.created": _("Person added"),
     "people.person.changed": _("Person's details changed"),

@@ -32,6 +32,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from grannar.core.audit import log_action
+from grannar.core.pause import pause_point
 from grannar.people.checks import check_birth_year
 from grannar.people.models import Gender, Person, Workplace, normalize_email
 from grannar.programmes.models import Municipality, Programme, ProgrammeCategory
@@ -643,6 +644,7 @@ def import_attendance(
             # pass sees each person once), eight bytes an id.
             touched_persons = array("q")
             _write_people(table, context, stage, report, steps, touched_persons)
+            pause_point("training.import.people_written")
             _write_registrations(table, context, stage, report, steps)
             # One recount for everyone in the file, in every programme they take part in.
             rollups.refresh_people(touched_persons)

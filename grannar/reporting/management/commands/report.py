@@ -6,10 +6,12 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
+from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from grannar.core.audit import log_action
+from grannar.core.files import atomic_file
 from grannar.evaluation.analysis import evaluation_summary
 from grannar.programmes.management.base import ProgrammeCommand
 from grannar.reporting import reports
@@ -88,17 +90,21 @@ class Command(ProgrammeCommand):
         subject = self.programme(programme)
         with translation.override(language):
             content = self._make(kind, format, subject, short=short)
-        log_action(
-            action=f"reporting.{kind}.made",
-            target=subject,
-            data={"format": format, "summary": True} if short else {"format": format},
-        )
         data = content.encode() if isinstance(content, str) else content
+
+        def log() -> None:
+            log_action(
+                action=f"reporting.{kind}.made",
+                target=subject,
+                data={"format": format, "summary": True} if short else {"format": format},
+            )
+
         if output is None:
+            log()
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
             return
-        self._write(output, data)
+        self._write(output, data, log=log)
 
     def _esf(self, code: str, format, output, language, export: str | None, month) -> None:
         """The funder's files, as the web download makes them and audit-logged the same way;
@@ -124,9 +130,14 @@ class Command(ProgrammeCommand):
             )
         self._write(output, content)
 
-    def _write(self, output: Path, data: bytes) -> None:
+    def _write(self, output: Path, data: bytes, *, log=None) -> None:
+        """Write the file whole or not at all; its audit entry (`log`) is committed with it, so a
+        process killed midway leaves neither."""
         try:
-            output.write_bytes(data)
+            with transaction.atomic(), atomic_file(output) as file:
+                if log is not None:
+                    log()
+                file.write(data)
         except OSError as error:
             raise CommandError(f"{output}: {error.strerror or error}") from error
         self.stderr.write(
