@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 if TYPE_CHECKING:
     from grannar.programmes.models import Programme
@@ -32,6 +33,17 @@ DATA_KINDS: dict[str, str] = {
     ),
     "accounts": "Sign-in accounts (e-mail, password, two-step verification, roles)",
     "audit_log": "Audit log entries: who changed or disclosed what, and when",
+}
+
+# What the interface calls each kind.
+LABELS = {
+    "attendance_evidence": gettext_lazy("attendance evidence"),
+    "attestations": gettext_lazy("monthly attestations"),
+    "survey_answers": gettext_lazy("survey answers"),
+    "survey_free_text": gettext_lazy("free-text survey answers"),
+    "support_resource_outcomes": gettext_lazy("support resources' outcomes"),
+    "accounts": gettext_lazy("accounts"),
+    "audit_log": gettext_lazy("audit log"),
 }
 
 # The data a funder audits: while its rule runs, a person's identity must stay with it.
