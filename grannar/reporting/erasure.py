@@ -195,12 +195,13 @@ def person_erase(
     return request
 
 
-def identity_remove(*, person: Person) -> str:
+def identity_remove(*, person: Person, files: training_retention.ImportFiles | None = None) -> str:
     """Take the person's identity out of every table (inside the caller's transaction) and
-    return the pseudonym the record now carries. Shared by erasure and the retention run."""
+    return the pseudonym the record now carries. Shared by erasure and the retention run,
+    which reads the stored import files once for all (`files`)."""
     pseudonym = people_erasure.new_pseudonym()
     identity = people_erasure.person_identity_remove(person=person, pseudonym=pseudonym)
-    training_retention.person_traces_remove(person=person, identity=identity)
+    training_retention.person_traces_remove(person=person, identity=identity, files=files)
     evaluation_retention.person_free_text_clear(person=person)
     person_erased.send(sender=Person, person_id=person.pk, identity=identity)
     return pseudonym

@@ -136,6 +136,20 @@ def test_the_plan_names_every_rule_and_what_is_due_today(ended):
     assert plan[("annat-program", "attendance_evidence")].keep_until == dt.date(2041, 12, 31)
 
 
+def test_an_account_is_kept_to_the_end_of_the_third_year_after_its_last_sign_in(ended):
+    recent = make_user(email="nyligen@test.example")
+    User.objects.filter(pk=recent.pk).update(
+        last_login=timezone.make_aware(dt.datetime(2023, 1, 1, 0, 30))
+    )
+    boss = User.objects.create_superuser("chef@test.example", "x")
+    User.objects.filter(pk=boss.pk).update(
+        last_login=timezone.make_aware(dt.datetime(2019, 1, 1, 12))
+    )
+    assert _plan(dt.date(2026, 12, 31))[("nya-grannar", "accounts")].ids == [ended["idle"].pk]
+    due = _plan(dt.date(2027, 1, 1))[("nya-grannar", "accounts")].ids
+    assert due == sorted([ended["idle"].pk, recent.pk])
+
+
 def test_the_plan_after_the_ten_years(ended):
     plan = _plan(AFTER)
     evidence = plan[("nya-grannar", "attendance_evidence")]
