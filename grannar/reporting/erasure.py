@@ -179,6 +179,12 @@ def person_erase(
         request.decided_by = by
         request.decided = timezone.now()
         request.save()
+        # Other requests for the same person are answered by this erasure too.
+        ErasureRequest.objects.filter(
+            person=person, status=ErasureRequest.Status.REQUESTED
+        ).exclude(pk=request.pk).update(
+            status=ErasureRequest.Status.ERASED, decided_by=by, decided=request.decided
+        )
         pseudonym = identity_remove(person=person)
         log_action(
             action="people.person.erased",

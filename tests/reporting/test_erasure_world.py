@@ -15,6 +15,17 @@ from grannar.training import rollups
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_scope")]
 
 
+def _rounded(value):
+    """Floats to nine places: a mean summed in another row order may differ in its last bit."""
+    if isinstance(value, float):
+        return round(value, 9)
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rounded(item) for item in value]
+    return value
+
+
 class _Undo(Exception):
     """Raised to roll one example's erasures back, so that the next starts from the world."""
 
@@ -29,7 +40,7 @@ def demo_world():
 def test_erasing_random_people_keeps_every_figure(demo_world):
     programme, people = demo_world
     summary = reports.summary_json(programme)
-    evaluation = evaluation_summary(programme)
+    evaluation = _rounded(evaluation_summary(programme))
     assert '"participants": 0' not in summary
 
     @settings(
@@ -49,7 +60,7 @@ def test_erasing_random_people_keeps_every_figure(demo_world):
                     chosen
                 )
                 assert reports.summary_json(programme) == summary
-                assert evaluation_summary(programme) == evaluation
+                assert _rounded(evaluation_summary(programme)) == evaluation
                 assert rollups.verify(programme) == []
                 raise _Undo
         except _Undo:
