@@ -6,3 +6,6 @@ class SiteConfig(AppConfig):
 
     name = "grannar.site"
     label = "site"
+
+    def ready(self) -> None:
+        from grannar.site import receivers  # noqa: F401
