@@ -71,6 +71,8 @@ ACTION_DESCRIPTIONS = {
     "people.two_factor.verified": _("Two-step verification passed"),
     "people.two_factor.failed": _("Two-step verification failed"),
     "people.two_factor.recovery_codes_renewed": _("Recovery codes renewed"),
+    "people.sso.signed_in": _("Signed in with single sign-on"),
+    "people.sso.refused": _("Single sign-on refused"),
     "training.course.created": _("Course created"),
     "training.course.changed": _("Course changed"),
     "training.session.created": _("Session created"),

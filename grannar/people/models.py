@@ -5,6 +5,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 from django_scopes import ScopedManager
 
 from grannar.programmes.models import (
@@ -270,3 +271,14 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         where = f" ({self.municipality})" if self.municipality_id else ""
         return f"{self.get_role_display()}{where}"
+
+
+class ProviderDevice(Device):
+    """The second factor a sign-in service vouched for (OpenID Connect `amr`/`acr`).
+
+    It verifies no codes: a session is marked with it only right after such a sign-in.
+    """
+
+    class Meta:
+        verbose_name = _("second factor at the sign-in service")
+        verbose_name_plural = _("second factors at the sign-in service")
