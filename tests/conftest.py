@@ -132,11 +132,13 @@ def oidc_provider():
             pytest.fail(message)
         pytest.skip(message)
     if not (OIDC_DIR / "node_modules" / "oidc-provider").is_dir():
-        subprocess.run(
+        install = subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund", "--prefix", str(OIDC_DIR)],
-            check=True,
             capture_output=True,
+            text=True,
         )
+        if install.returncode:
+            pytest.fail(f"npm ci in tests/oidc failed: {install.stderr}")
     port = _free_port()
     issuer = f"http://127.0.0.1:{port}"
     clients = [

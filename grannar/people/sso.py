@@ -216,7 +216,8 @@ def sso_identify(*, request: HttpRequest) -> SsoIdentity:
     """
     states = request.session.get(STATES_KEY) or {}
     started = states.pop(request.GET.get("state", ""), None)
-    request.session[STATES_KEY] = states
+    if started is not None:
+        request.session[STATES_KEY] = states
     if request.GET.get("error"):
         raise SsoRefused("cancelled")
     if started is None or not request.GET.get("code"):
