@@ -141,6 +141,19 @@ def test_environment_variables_switch_single_sign_on_on(tmp_path):
     assert result.stdout.strip() == "True grannar ['mfa', 'hwk']"
 
 
+def test_half_configured_single_sign_on_is_reported(settings):
+    from grannar.people.sso import sso_settings_check
+
+    assert sso_settings_check() == []
+    settings.GRANNAR_OIDC_ISSUER = "https://login.example.se"
+    settings.OIDC_RP_CLIENT_ID = "grannar"
+    (warning,) = sso_settings_check()
+    assert warning.id == "people.W001"
+    assert "GRANNAR_OIDC_CLIENT_SECRET" in warning.msg
+    settings.OIDC_RP_CLIENT_SECRET = "secret"
+    assert sso_settings_check() == []
+
+
 def test_known_verified_email_signs_in_to_the_page_asked_for(browser, client, world):
     user = make_user(
         role=Role.PARTICIPANT, programme=world["programme"], email="kand@sso.test.example"
@@ -230,6 +243,14 @@ def test_forged_state_is_refused(browser, client, db):
     back = browser.at_provider(browser.start(), "kand")
     response = browser.back_to_grannar(with_query(back, state="forged"))
     assert_refused(client, response, "state", "Inloggningen tog för lång tid")
+
+
+def test_an_answer_naming_another_issuer_is_refused(browser, client, db):
+    make_user(email="kand@sso.test.example")
+    back = browser.at_provider(browser.start(), "kand")
+    assert parse_qs(urlsplit(back).query)["iss"] == [browser.provider.issuer]
+    response = browser.back_to_grannar(with_query(back, iss="https://elsewhere.example"))
+    assert_refused(client, response, "token", "kunde inte kontrolleras")
 
 
 def test_an_answer_from_another_browser_is_refused(browser, db):
