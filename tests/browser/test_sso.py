@@ -68,12 +68,24 @@ def test_staff_without_the_providers_second_factor_gives_grannars(
     assert page.url.startswith(f"{live_server.url}{reverse('account:two_factor_setup')}")
 
 
-def test_unknown_email_is_refused_on_the_login_page(sso, coordinator, new_page, live_server):
+@pytest.mark.parametrize(
+    ("login", "reason", "message"),
+    [
+        ("okand", "unknown_email", "Inget konto i Grannar har den e-postadress"),
+        ("fel-publik", "audience", "Svaret från inloggningstjänsten kunde inte kontrolleras"),
+        ("kand", "state", "Inloggningen tog för lång tid"),
+    ],
+)
+def test_refused_sign_in_is_explained_on_the_login_page(
+    sso, coordinator, new_page, live_server, settings, login, reason, message
+):
+    if reason == "state":
+        settings.GRANNAR_OIDC_STATE_SECONDS = -1  # every started sign-in has expired
     page, watch = new_page()
     watch.allow(sso.issuer)
-    sign_in_at_provider(page, live_server.url, "okand")
-    expect(page.get_by_text("Inget konto i Grannar har den e-postadress")).to_be_visible()
+    sign_in_at_provider(page, live_server.url, login)
+    expect(page.get_by_text(message)).to_be_visible()
     assert page.url == f"{live_server.url}{reverse('login')}"
-    screenshot(page, "login-sso-refused")
+    screenshot(page, f"login-sso-refused-{reason}")
     assert not axe_serious(page)
-    assert audit_data("people.sso.refused") == {"reason": "unknown_email"}
+    assert audit_data("people.sso.refused") == {"reason": reason}
