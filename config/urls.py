@@ -2,19 +2,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from grannar.evaluation import views as evaluation_views
-from grannar.people.forms import LoginForm
+from grannar.people.account_views import LoginView
 from grannar.site import views as site_views
 from grannar.training import views as training_views
 
 urlpatterns = [
     path("healthz", site_views.healthz, name="healthz"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", site_views.language_view, name="set_language"),
     path("account/", include("grannar.people.account_urls")),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Lint, then the whole test suite on SQLite and, when it answers, on PostgreSQL.
-# Browser tests need Debian's Chromium at /usr/bin/chromium; without it they are left out, loudly.
+# Browser tests need Debian's Chromium at /usr/bin/chromium and single sign-on tests node and npm;
+# without them they are left out, loudly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -21,6 +22,21 @@ if [ ! -x /usr/bin/chromium ]; then
     exit 1
   fi
   ARGS+=(-m "not browser")
+fi
+
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  if [ ! -d tests/oidc/node_modules/oidc-provider ]; then
+    echo "== npm ci (the OpenID Connect provider for the sign-in tests)"
+    npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
+  fi
+else
+  echo
+  echo "!! SINGLE SIGN-ON TESTS SKIPPED: node and npm are missing (apt-get install nodejs npm)."
+  echo
+  if [ -n "${GRANNAR_REQUIRE_NODE:-}" ]; then
+    echo "!! GRANNAR_REQUIRE_NODE is set: failing." >&2
+    exit 1
+  fi
 fi
 
 echo "== pytest on SQLite"

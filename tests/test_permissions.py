@@ -281,6 +281,9 @@ TABLE: dict[str, Case] = {
     "account:two_factor": Case(lambda w, t: reverse("account:two_factor"), everyone(302)),
     "account:two_factor_setup": Case(lambda w, t: reverse("account:two_factor_setup"), SIGNED_IN),
     "account:recovery_codes": Case(lambda w, t: reverse("account:recovery_codes"), SIGNED_IN),
+    # Single sign-on is off unless a provider is configured (tests/people/test_sso.py).
+    "account:sso": Case(lambda w, t: reverse("account:sso"), everyone(404)),
+    "account:sso_callback": Case(lambda w, t: reverse("account:sso_callback"), everyone(404)),
     "site:page": Case(lambda w, t: reverse("site:page", args=["tillganglighet"]), everyone(200)),
     "site:page_edit": Case(
         lambda w, t: reverse("site:page_edit", args=["personuppgifter"]), ADMINS

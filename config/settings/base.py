@@ -193,6 +193,31 @@ AXES_VERBOSE = False
 # Two-factor authentication (django-otp, TOTP with recovery codes).
 OTP_TOTP_ISSUER = "Grannar"
 
+# Single sign-on with OpenID Connect (mozilla-django-oidc, see grannar/people/sso.py); offered
+# on the login page when issuer, client id and secret are all set. Endpoints are discovered
+# from the issuer's /.well-known/openid-configuration.
+GRANNAR_OIDC_ISSUER = env_str("GRANNAR_OIDC_ISSUER", "")
+OIDC_RP_CLIENT_ID = env_str("GRANNAR_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("GRANNAR_OIDC_CLIENT_SECRET", "")
+# The name on the button ("Sign in with <name>"); a generic one when empty.
+GRANNAR_OIDC_NAME = env_str("GRANNAR_OIDC_NAME", "")
+OIDC_RP_SIGN_ALGO = env_str("GRANNAR_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email"
+OIDC_USE_PKCE = True
+OIDC_TOKEN_USE_BASIC_AUTH = True
+OIDC_TIMEOUT = env_int("GRANNAR_OIDC_TIMEOUT_SECONDS", 10)
+OIDC_CREATE_USER = False
+OIDC_AUTHENTICATION_CALLBACK_URL = "account:sso_callback"
+# A sign-in started longer ago than this is refused when it comes back.
+GRANNAR_OIDC_STATE_SECONDS = env_int("GRANNAR_OIDC_STATE_SECONDS", 10 * 60)
+# Staff roles skip Grannar's own second factor when the provider asserts multi-factor
+# authentication: one of these values in the ID token's `amr` list or as its `acr`.
+GRANNAR_OIDC_TRUST_MFA = env_bool("GRANNAR_OIDC_TRUST_MFA", True)
+GRANNAR_OIDC_MFA_VALUES = env_list(
+    "GRANNAR_OIDC_MFA_VALUES",
+    ["mfa", "http://schemas.openid.net/pape/policies/2007/06/multi-factor"],
+)
+
 EMAIL_BACKEND = env_str("GRANNAR_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("GRANNAR_FROM_EMAIL", "grannar@localhost")
 

@@ -76,6 +76,8 @@ ACTION_DESCRIPTIONS = {
     "people.erasure.requested": _("Erasure of a person requested"),
     "people.erasure.refused": _("Erasure of a person refused"),
     "people.person.erased": _("Person erased (identity removed, counted facts kept)"),
+    "people.sso.signed_in": _("Signed in with single sign-on"),
+    "people.sso.refused": _("Single sign-on refused"),
     "training.course.created": _("Course created"),
     "training.course.changed": _("Course changed"),
     "training.session.created": _("Session created"),

@@ -76,8 +76,8 @@ class LanguageMiddleware:
         return response
 
 
-# Pages a signed-in user may open before the second factor: signing in and out, enrolment,
-# language, and the pages every visitor may read.
+# Pages a signed-in user may open before the second factor: signing in and out (single sign-on
+# too), enrolment, language, and the pages every visitor may read.
 TWO_FACTOR_EXEMPT = {
     "login",
     "logout",
@@ -85,6 +85,8 @@ TWO_FACTOR_EXEMPT = {
     "healthz",
     "account:two_factor",
     "account:two_factor_setup",
+    "account:sso",
+    "account:sso_callback",
     "site:page",
     "site:accessibility_report",
 }

@@ -5,6 +5,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 from django_scopes import ScopedManager
 
 from grannar.programmes.models import (
@@ -313,3 +314,14 @@ class ErasureRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} {self.requested:%Y-%m-%d}"
+
+
+class ProviderDevice(Device):
+    """The second factor a sign-in service vouched for (OpenID Connect `amr`/`acr`).
+
+    It verifies no codes: a session is marked with it only right after such a sign-in.
+    """
+
+    class Meta:
+        verbose_name = _("second factor at the sign-in service")
+        verbose_name_plural = _("second factors at the sign-in service")
