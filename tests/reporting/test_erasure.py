@@ -13,10 +13,12 @@ from django.utils import timezone, translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
+from grannar.core.audit import check_audit_data
 from grannar.core.crypto import encrypt_text
 from grannar.core.models import AuditEvent
 from grannar.evaluation.models import Answer, Question, Response, Section, Survey
 from grannar.evaluation.services import pseudonym
+from grannar.people.erasure import new_pseudonym
 from grannar.people.models import ErasureRequest, Person, Role, User
 from grannar.reporting import reports
 from grannar.reporting.erasure import (
@@ -401,3 +403,9 @@ def test_erased_user_is_signed_out_for_good(rf, sigrid):
     assert authenticate(request, email=EMAIL, password="correct horse battery") is None
     user.refresh_from_db()
     assert not user.is_active
+
+
+def test_a_pseudonym_never_looks_like_personal_data():
+    # The audit log refuses digit runs that look like a personnummer; a pseudonym is logged.
+    for _ in range(2000):
+        check_audit_data({"pseudonym": new_pseudonym()})
