@@ -288,6 +288,10 @@ TABLE: dict[str, Case] = {
     "site:accessibility_report": Case(
         lambda w, t: reverse("site:accessibility_report"), everyone(200)
     ),
+    "site:my_data": Case(lambda w, t: reverse("site:my_data"), SIGNED_IN),
+    "site:my_data_download": Case(
+        lambda w, t: reverse("site:my_data_download", args=["json"]), SIGNED_IN, page=False
+    ),
     "site:audit_log": Case(lambda w, t: reverse("site:audit_log"), AUDIT),
     "site:audit_log_export": Case(
         lambda w, t: reverse("site:audit_log_export", args=["csv"]), AUDIT, page=False

@@ -137,6 +137,8 @@ ACTION_DESCRIPTIONS = {
     "reporting.esf_attendance.exported": _("ESF attendance export made"),
     "reporting.esf_cofinancing.exported": _("ESF co-financing export made"),
     "reporting.esf.made": _("ESF export made from the command line"),
+    "reporting.own_data.viewed": _("Own data viewed"),
+    "reporting.own_data.exported": _("Own data exported"),
     "training.attendance.undone": _("Attendance mark undone"),
     "training.course.handed_over": _("Course handed over to the regular catalogue"),
     "training.attestation.exported": _("Attestation list exported"),

@@ -6,3 +6,9 @@ class SiteConfig(AppConfig):
 
     name = "grannar.site"
     label = "site"
+
+    def ready(self):
+        from grannar.reporting.own_data import register
+        from grannar.site.selectors import own_accessibility_reports
+
+        register(own_accessibility_reports)

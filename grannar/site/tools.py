@@ -58,6 +58,7 @@ ROLE_TOOLS: dict[str, list[Tool]] = {
         Tool("training:my_registrations", _("My registrations")),
         Tool("training:checkin", _("Check in at a session")),
         Tool("training:attestations", _("Attest my hours")),
+        Tool("site:my_data", _("My data")),
     ],
     Role.EVALUATOR: [
         Tool("evaluation:survey_list", _("Surveys and results")),
