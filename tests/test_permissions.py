@@ -371,6 +371,12 @@ TABLE: dict[str, Case] = {
         import_job_url("training:import_confirm"), everyone(403, anonymous=302, admin=405)
     ),
     "reporting:dashboard": Case(programme_url("reporting:dashboard"), FIGURES),
+    "reporting:retention": Case(lambda w, t: reverse("reporting:retention"), ADMINS),
+    "reporting:erasure": Case(lambda w, t: reverse("reporting:erasure"), MANAGERS),
+    "reporting:erasure_decide": Case(
+        lambda w, t: reverse("reporting:erasure_decide", args=[1]),
+        everyone(403, anonymous=302, admin=405),
+    ),
     "reporting:esf_export": Case(
         programme_url("reporting:esf_export", "cofinancing"), AUDIT, page=False
     ),

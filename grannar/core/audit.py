@@ -71,6 +71,9 @@ ACTION_DESCRIPTIONS = {
     "people.two_factor.verified": _("Two-step verification passed"),
     "people.two_factor.failed": _("Two-step verification failed"),
     "people.two_factor.recovery_codes_renewed": _("Recovery codes renewed"),
+    "people.erasure.requested": _("Erasure of a person requested"),
+    "people.erasure.refused": _("Erasure of a person refused"),
+    "people.person.erased": _("Person erased (identity removed, counted facts kept)"),
     "training.course.created": _("Course created"),
     "training.course.changed": _("Course changed"),
     "training.session.created": _("Session created"),
@@ -139,6 +142,7 @@ ACTION_DESCRIPTIONS = {
     "reporting.esf.made": _("ESF export made from the command line"),
     "reporting.own_data.viewed": _("Own data viewed"),
     "reporting.own_data.exported": _("Own data exported"),
+    "reporting.retention.disposed": _("Data disposed of by a retention rule"),
     "training.attendance.undone": _("Attendance mark undone"),
     "training.course.handed_over": _("Course handed over to the regular catalogue"),
     "training.attestation.exported": _("Attestation list exported"),
@@ -156,3 +160,13 @@ ACTION_DESCRIPTIONS = {
 def action_description(action: str) -> str:
     """The readable description of an action code; the code itself for one without a line."""
     return str(ACTION_DESCRIPTIONS.get(action, action))
+
+
+def audit_events(*, created_before) -> models.QuerySet[AuditEvent]:
+    """Audit entries older than a moment, for a retention rule."""
+    return AuditEvent.objects.filter(created__lt=created_before)
+
+
+def audit_events_delete(*, ids: list[int]) -> int:
+    """Dispose of audit entries whose retention rule has run out."""
+    return AuditEvent.objects.filter(pk__in=ids).delete()[0]

@@ -108,6 +108,8 @@ class Person(models.Model):
     support_resource = models.BooleanField(_("support resource"), default=False)
     # Fernet token of the 12-digit personnummer; only the ESF/SCB export decrypts it.
     personnummer_encrypted = models.TextField(blank=True, editable=False)
+    # Set when the person was erased: identity gone, counted facts kept under a pseudonym.
+    erased = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -270,3 +272,44 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         where = f" ({self.municipality})" if self.municipality_id else ""
         return f"{self.get_role_display()}{where}"
+
+
+class ErasureRequest(models.Model):
+    """A request to erase a person (art. 17): made by an admin or by the coordinator of the
+    person's municipality, carried out or refused by a programme admin."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        ERASED = "erased", _("erased")
+        REFUSED = "refused", _("refused")
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+    )
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("municipality"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED
+    )
+    reason = models.TextField(_("reason"), max_length=2000)
+    requested_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested = models.DateTimeField(_("requested"), auto_now_add=True)
+    legal_ground = models.TextField(_("legal ground"), max_length=2000, blank=True)
+    refusal = models.TextField(_("why it was refused"), max_length=2000, blank=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    objects = ScopedManager(municipality="municipality")
+
+    class Meta:
+        ordering = ["-requested", "-id"]
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} {self.requested:%Y-%m-%d}"

@@ -15,6 +15,7 @@ from grannar.programmes.models import (
     normalise_organisation_number,
     organisation_number_validator,
 )
+from grannar.programmes.retention import parse_rules
 
 # Each table of the file: its keys, which are required, and the type each must have.
 _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
@@ -105,6 +106,7 @@ class ProgrammeFile:
     )
     gender_target: dict[str, float] = field(default_factory=dict)
     collaboration: dict[str, Any] = field(default_factory=dict)
+    retention: list[dict[str, Any]] = field(default_factory=list)
 
 
 _TYPE_NAMES = {
@@ -172,7 +174,7 @@ def parse_programme_file(text: str) -> ProgrammeFile:
 
     problems: list[str] = []
     for key in data:
-        if key not in _SCHEMA and key != "funding_statement":
+        if key not in _SCHEMA and key not in ("funding_statement", "retention"):
             problems.append(_("%(key)s: unknown table") % {"key": key})
     for key in sorted(_REQUIRED_TABLES - data.keys()):
         problems.append(_("%(key)s: missing required table") % {"key": key})
@@ -255,6 +257,7 @@ def parse_programme_file(text: str) -> ProgrammeFile:
     _check_memberships(programme, data["municipality"], problems)
     _check_targets(data, problems)
     collaboration = _collaboration_settings(data, problems)
+    retention = parse_rules(data.get("retention"), problems)
     if problems:
         raise ProgrammeFileError(problems)
 
@@ -270,6 +273,7 @@ def parse_programme_file(text: str) -> ProgrammeFile:
         funding=funding,
         gender_target=data.get("targets", {}).get("gender", {}),
         collaboration=collaboration,
+        retention=retention,
     )
 
 

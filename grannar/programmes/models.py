@@ -175,6 +175,8 @@ class Programme(models.Model):
     target_plan_coverage = models.DecimalField(
         _("target: plan coverage"), max_digits=4, decimal_places=3, null=True, blank=True
     )
+    # The `[[retention]]` rules as loaded: read them through `grannar.programmes.retention`.
+    retention = models.JSONField(_("retention rules"), default=list, blank=True)
     municipalities = models.ManyToManyField(
         Municipality, through="Membership", related_name="programmes"
     )

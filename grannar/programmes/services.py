@@ -88,6 +88,7 @@ def programme_load(*, text: str, by=None) -> LoadResult:
                 "funding_period": data.funding["period"],
                 "funding_text": data.funding["text"],
                 **data.collaboration,
+                "retention": data.retention,
             },
             result,
         )

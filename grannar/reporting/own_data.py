@@ -43,7 +43,14 @@ from grannar.core.crypto import decrypt_text
 from grannar.core.models import AuditEvent
 from grannar.evaluation.models import Answer, Invitation, Response, Survey
 from grannar.evaluation.services import pseudonym
-from grannar.people.models import Gender, Person, Role, User, normalize_email
+from grannar.people.models import (
+    ErasureRequest,
+    Gender,
+    Person,
+    Role,
+    User,
+    normalize_email,
+)
 from grannar.reporting.documents import Document
 from grannar.training.models import (
     Attendance,
@@ -258,6 +265,7 @@ def own_data(*, person: Person | None, user: User | None) -> OwnData:
             _outcomes,
             _reference_letters,
             _figures,
+            _erasure_requests,
             _records_made,
             _sign_in_attempts,
             *_COLLECTORS,
@@ -312,6 +320,7 @@ def _person(person, user) -> Section | None:
         "staff_category": person.staff_category.name if person.staff_category_id else "",
         "support_resource": person.support_resource,
         "personnummer": masked_personnummer(person),
+        "erased": person.erased,
         "created": person.created,
         "updated": person.updated,
     }
@@ -333,8 +342,38 @@ def _person(person, user) -> Section | None:
             Column("staff_category", gettext_lazy("Staff category")),
             Column("support_resource", gettext_lazy("Support resource")),
             Column("personnummer", gettext_lazy("Personnummer (last four digits hidden)")),
+            Column("erased", gettext_lazy("Erased")),
             Column("created", gettext_lazy("Recorded")),
             Column("updated", gettext_lazy("Last changed")),
+        ],
+    )
+
+
+def _erasure_requests(person, user) -> Section | None:
+    if person is None:
+        return None
+    rows = [
+        {
+            "status": r.status,
+            "requested": r.requested,
+            "reason": r.reason,
+            "decided": r.decided,
+            "legal_ground": r.legal_ground,
+            "refusal": r.refusal,
+        }
+        for r in ErasureRequest.objects.filter(person=person).order_by("requested", "id")
+    ]
+    return Section(
+        key="erasure_requests",
+        title=gettext_lazy("Requests to erase your data"),
+        rows=rows,
+        columns=[
+            Column("status", gettext_lazy("Status"), ErasureRequest.Status),
+            Column("requested", gettext_lazy("Requested")),
+            Column("reason", gettext_lazy("Reason")),
+            Column("decided", gettext_lazy("Decided")),
+            Column("legal_ground", gettext_lazy("Legal ground")),
+            Column("refusal", gettext_lazy("Why it was refused")),
         ],
     )
 
@@ -958,6 +997,7 @@ def _targets(person, user) -> Q:
         "collaboration.outcome": Outcome.objects.filter(person=person),
         "collaboration.referenceletter": ReferenceLetter.objects.filter(person=person),
         "collaboration.groupmember": GroupMember.objects.filter(person=person),
+        "people.erasurerequest": ErasureRequest.objects.filter(person=person),
     }
     for target_type, ids in owned.items():
         if not isinstance(ids, list):

@@ -1,9 +1,16 @@
 from django.urls import path
 
-from grannar.reporting import views
+from grannar.reporting import privacy_views, views
 
 app_name = "reporting"
 urlpatterns = [
+    path("privacy/retention/", privacy_views.retention_view, name="retention"),
+    path("privacy/erasure/", privacy_views.erasure_view, name="erasure"),
+    path(
+        "privacy/erasure/<int:pk>/decide/",
+        privacy_views.erasure_decide_view,
+        name="erasure_decide",
+    ),
     path("<slug:code>/", views.dashboard_view, name="dashboard"),
     path("<slug:code>/esf/<str:kind>.xlsx", views.esf_export_view, name="esf_export"),
     path("<slug:code>/summary.<str:fmt>", views.summary_view, name="summary"),
