@@ -377,6 +377,10 @@ TABLE: dict[str, Case] = {
         lambda w, t: reverse("reporting:erasure_decide", args=[1]),
         everyone(403, anonymous=302, admin=405),
     ),
+    "reporting:processing": Case(programme_url("reporting:processing"), AUDIT),
+    "reporting:processing_document": Case(
+        programme_url("reporting:processing_document"), AUDIT, page=False
+    ),
     "reporting:esf_export": Case(
         programme_url("reporting:esf_export", "cofinancing"), AUDIT, page=False
     ),

@@ -41,6 +41,7 @@ ROLE_TOOLS: dict[str, list[Tool]] = {
         Tool("training:evidence_list", _("Attendance evidence per session")),
         Tool("training:attestation_audit", _("Attestations")),
         Tool("site:audit_log", _("Audit log")),
+        Tool("reporting:processing", _("Record of processing"), per_programme=True),
     ],
     Role.COORDINATOR: [
         Tool("training:municipality", _("Bookings and waiting lists of your staff")),
@@ -69,6 +70,7 @@ ROLE_TOOLS: dict[str, list[Tool]] = {
         Tool("training:evidence_list", _("Attendance evidence per session")),
         Tool("training:attestation_audit", _("Attestations")),
         Tool("site:audit_log", _("Audit log")),
+        Tool("reporting:processing", _("Record of processing"), per_programme=True),
     ],
 }
 
