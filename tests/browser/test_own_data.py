@@ -1,4 +1,5 @@
-"""A participant downloads everything held about them from their profile, in Chromium."""
+"""A participant downloads everything held about them from their profile, and an auditor reads
+the record of processing, in Chromium."""
 
 import json
 from pathlib import Path
@@ -56,3 +57,21 @@ def test_own_data_reads_on_a_phone(demo, new_page, live_server):
     expect(page.get_by_role("heading", name="Mina uppgifter", level=1)).to_be_visible()
     screenshot(page, "my-data-phone")
     assert not axe_serious(page)
+
+
+def test_auditor_reads_and_downloads_the_record_of_processing(demo, new_page, live_server):
+    page, _ = new_page()
+    sign_in(page, live_server.url, DEMO_ACCOUNTS["auditor"], settings.GRANNAR_DEMO_PASSWORD)
+    page.get_by_role("link", name="Register över behandlingar").first.click()
+    expect(
+        page.get_by_role("heading", name="Register över behandlingar: Nya GRannar", level=1)
+    ).to_be_visible()
+    expect(page.get_by_role("heading", name="Personnummer", level=2)).to_be_visible()
+    assert "GR 2016:12 §1" in page.locator("main").inner_text()
+    screenshot(page, "processing-desktop")
+    assert not axe_serious(page)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Ladda ner som PDF").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("register-over-behandlingar-nya-grannar-")
+    assert Path(download.path()).read_bytes().startswith(b"%PDF")
