@@ -65,6 +65,8 @@ from grannar.training.models import (
 FORMAT = "grannar-own-data/1"
 # Wider tables do not fit an A4 page; their records print as labelled values instead.
 PRINTED_TABLE_COLUMNS = 4
+# A long section (a staff member's own audit entries) is cut on the page, not in the files.
+PAGE_ROWS = 500
 NO_VALUE = "–"
 
 # Programme-wide files and lists that name every participant: an event of one of these in a
@@ -117,8 +119,18 @@ class Section:
     def printed_columns(self) -> list[Column]:
         return [column for column in self.columns if column.printed]
 
-    def shown_rows(self) -> list[list[str]]:
-        return [[column.shown(row.get(column.key)) for column in self.columns] for row in self.rows]
+    def shown_rows(self, limit: int | None = None) -> list[list[str]]:
+        rows = self.rows if limit is None else self.rows[:limit]
+        return [[column.shown(row.get(column.key)) for column in self.columns] for row in rows]
+
+    @property
+    def page_rows(self) -> list[list[str]]:
+        """The rows the page shows: the first PAGE_ROWS; the downloads hold them all."""
+        return self.shown_rows(PAGE_ROWS)
+
+    @property
+    def rows_left_out(self) -> int:
+        return max(0, len(self.rows) - PAGE_ROWS)
 
     def labelled(self) -> list[tuple[str, str]]:
         """A single record's (label, value) pairs."""
@@ -916,7 +928,8 @@ def _records_made(person, user) -> Section | None:
         ),
     ]
     rows = [
-        {"record": key, "what": label, "count": records.count()} for key, label, records in counts
+        {"record": key, "what": str(label), "count": records.count()}
+        for key, label, records in counts
     ]
     rows = [row for row in rows if row["count"]]
     return Section(

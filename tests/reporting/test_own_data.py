@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
+from grannar.collaboration.lessons import lesson_create
 from grannar.collaboration.support import engagement_record, outcome_record
 from grannar.core.crypto import encrypt_text
 from grannar.core.models import AuditEvent
@@ -194,6 +195,23 @@ def test_an_accessibility_report_with_the_persons_address_is_theirs(two):
     assert [r["description"] for r in rows] == ["Knappen syns inte"]
 
 
+def test_records_a_staff_member_made_are_counted(world, no_scope, client):
+    admin = world["users"]["admin"]
+    lesson_create(
+        programme=world["programme"],
+        title="Lärdom",
+        context="C",
+        what_we_did="W",
+        what_happened="H",
+        recommendation="R",
+        by=admin,
+    )
+    sign_in(client, admin)
+    data = json.loads(client.get(reverse("site:my_data_download", args=["json"])).content)
+    assert data["records_made"] == [{"record": "lessons", "what": "Skrivna lärdomar", "count": 1}]
+    assert "collaboration.lesson.created" in {e["action"] for e in data["audit_by_you"]}
+
+
 def test_an_account_without_a_person_gets_its_account_data(world, no_scope):
     data = export(None, world["users"]["auditor"])
     assert "person" not in data
@@ -222,6 +240,15 @@ def test_the_participant_reads_their_data_on_a_page(two, client):
         str(two["person"].pk),
     )
     assert event.data == {"format": "page", "via": "web"}
+
+
+def test_a_long_section_is_cut_on_the_page_but_not_in_the_files(two, client, monkeypatch):
+    monkeypatch.setattr("grannar.reporting.own_data.PAGE_ROWS", 1)
+    sign_in(client, two["user"])
+    html = client.get(reverse("site:my_data")).content.decode()
+    assert "2 rader till finns i filerna." in html
+    data = json.loads(client.get(reverse("site:my_data_download", args=["json"])).content)
+    assert len(data["survey_answers"]) > 1
 
 
 def test_the_participant_downloads_json_and_pdf(two, client):
