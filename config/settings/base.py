@@ -242,6 +242,8 @@ LOGGING = {
     },
 }
 
+# The embedded runtime runs the retention rules once a day (`grannar retention run`) when on.
+GRANNAR_RETENTION_DAILY = env_bool("GRANNAR_RETENTION_DAILY", False)
 GRANNAR_REFERENCE_PROGRAMME = BASE_DIR / "grannar" / "programmes" / "data" / "nya-grannar.toml"
 GRANNAR_DEMO_PASSWORD = env_str("GRANNAR_DEMO_PASSWORD", "grannar-demo-2026")
 # Keys the survey pseudonyms: changing it breaks the pairing of before and after answers.

@@ -31,10 +31,6 @@ def erased_email(pseudonym: str) -> str:
     return f"{pseudonym}@{ERASED_DOMAIN}"
 
 
-def is_erased_email(email: str) -> bool:
-    return normalize_email(email).endswith("@" + ERASED_DOMAIN)
-
-
 def person_identity_remove(*, person: Person, pseudonym: str) -> list[str]:
     """Replace the person's identifying fields by the pseudonym; return what identified them
     (e-mail, names) so the caller can take it out of other tables too. Writes no audit entry:

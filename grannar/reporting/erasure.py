@@ -179,6 +179,12 @@ def person_erase(
         request.decided_by = by
         request.decided = timezone.now()
         request.save()
+        # Other requests for the same person are answered by this erasure too.
+        ErasureRequest.objects.filter(
+            person=person, status=ErasureRequest.Status.REQUESTED
+        ).exclude(pk=request.pk).update(
+            status=ErasureRequest.Status.ERASED, decided_by=by, decided=request.decided
+        )
         pseudonym = identity_remove(person=person)
         log_action(
             action="people.person.erased",
@@ -195,12 +201,13 @@ def person_erase(
     return request
 
 
-def identity_remove(*, person: Person) -> str:
+def identity_remove(*, person: Person, files: training_retention.ImportFiles | None = None) -> str:
     """Take the person's identity out of every table (inside the caller's transaction) and
-    return the pseudonym the record now carries. Shared by erasure and the retention run."""
+    return the pseudonym the record now carries. Shared by erasure and the retention run,
+    which reads the stored import files once for all (`files`)."""
     pseudonym = people_erasure.new_pseudonym()
     identity = people_erasure.person_identity_remove(person=person, pseudonym=pseudonym)
-    training_retention.person_traces_remove(person=person, identity=identity)
+    training_retention.person_traces_remove(person=person, identity=identity, files=files)
     evaluation_retention.person_free_text_clear(person=person)
     person_erased.send(sender=Person, person_id=person.pk, identity=identity)
     return pseudonym

@@ -9,12 +9,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from grannar.collaboration import retention as collaboration_retention
 from grannar.core.audit import audit_events, audit_events_delete, log_action
 from grannar.evaluation import retention as evaluation_retention
-from grannar.people.erasure import account_close, is_erased_email
+from grannar.people.erasure import ERASED_DOMAIN, account_close
 from grannar.people.models import Person, User
 from grannar.programmes.models import Programme
 from grannar.programmes.retention import DATA_KINDS, LABELS, Rule, rules
@@ -122,16 +123,16 @@ def _plan_accounts(items: list[PlanItem], today: dt.date) -> None:
     if not items:
         return
     longest = max(items, key=lambda item: item.rule.keep_years)
-    due = []
-    for user in User.objects.filter(is_active=True, is_superuser=False).only(
-        "pk", "email", "last_login", "date_joined"
-    ):
-        if is_erased_email(user.email):
-            continue
-        last = timezone.localdate(user.last_login or user.date_joined)
-        if longest.rule.due(last, today):
-            due.append(user.pk)
-    longest.ids = due
+    # Due when the last sign-in's year + keep_years is before this year: before 1 January of
+    # this year minus keep_years (local time), which the database can compare.
+    first_kept = timezone.make_aware(dt.datetime(today.year - longest.rule.keep_years, 1, 1))
+    users = (
+        User.objects.filter(is_active=True, is_superuser=False)
+        .annotate(last=Coalesce("last_login", "date_joined"))
+        .filter(last__lt=first_kept)
+        .exclude(email__endswith="@" + ERASED_DOMAIN)
+    )
+    longest.ids = sorted(users.values_list("pk", flat=True))
 
 
 def _plan_audit_log(items: list[PlanItem], programmes: list[Programme], due: list[Programme]):
@@ -183,9 +184,10 @@ def retention_run(*, by: User | None = None, today: dt.date | None = None) -> li
 def _dispose(item: PlanItem) -> None:
     data = item.data
     if data == "attendance_evidence":
-        for person in Person.objects.filter(pk__in=item.ids):
-            identity_remove(person=person)
         training_retention.import_files_forget(job_ids=item.files)
+        files = training_retention.ImportFiles()
+        for person in Person.objects.filter(pk__in=item.ids):
+            identity_remove(person=person, files=files)
     elif data == "attestations":
         training_retention.attestations_delete(ids=item.ids)
     elif data == "survey_answers":

@@ -42,6 +42,8 @@ ROLE_TOOLS: dict[str, list[Tool]] = {
         Tool("training:attestation_audit", _("Attestations")),
         Tool("site:audit_log", _("Audit log")),
         Tool("reporting:processing", _("Record of processing"), per_programme=True),
+        Tool("reporting:retention", _("Retention plan")),
+        Tool("reporting:erasure", _("Erasure requests")),
     ],
     Role.COORDINATOR: [
         Tool("training:municipality", _("Bookings and waiting lists of your staff")),
@@ -50,6 +52,7 @@ ROLE_TOOLS: dict[str, list[Tool]] = {
         Tool("collaboration:workshop_list", _("Pilot workshop")),
         Tool("training:catalogue", _("Courses to register staff for")),
         Tool("reporting:dashboard", _("Dashboard"), per_programme=True),
+        Tool("reporting:erasure", _("Erasure requests")),
     ],
     Role.TRAINER: [
         Tool("training:catalogue", _("Courses")),

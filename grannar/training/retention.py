@@ -74,25 +74,39 @@ def attestations_delete(*, ids: list[int]) -> int:
     return MonthlyAttestation.objects.filter(pk__in=ids).delete()[0]
 
 
-def person_traces_remove(*, person: Person, identity: list[str]) -> int:
+class ImportFiles:
+    """The text of every finished import that still holds a file or a report, read once, so
+    that erasing many people (a retention run) does not read every file per person."""
+
+    def __init__(self):
+        jobs = ImportJob.objects.filter(status__in=_FINISHED).exclude(
+            Q(content=b"") & Q(preview={}) & Q(report={})
+        )
+        self.texts = {job.pk: _job_text(job) for job in jobs}
+
+    def naming(self, identity: list[str]) -> list[int]:
+        needles = [value.lower() for value in identity if value.strip()]
+        return [pk for pk, text in self.texts.items() if any(n in text for n in needles)]
+
+    def forget(self, job_ids: list[int]) -> int:
+        for pk in job_ids:
+            self.texts.pop(pk, None)
+        return import_files_forget(job_ids=job_ids)
+
+
+def person_traces_remove(
+    *, person: Person, identity: list[str], files: ImportFiles | None = None
+) -> int:
     """Take an erased person out of training's tables: the calendar feed goes, and every
     finished import whose file or report names them loses its file. Returns the files dropped."""
     CalendarFeed.objects.filter(person=person).delete()
-    needles = [value.lower() for value in identity if value.strip()]
-    mentioning = [
-        job.pk
-        for job in ImportJob.objects.filter(status__in=_FINISHED).exclude(
-            Q(content=b"") & Q(preview={}) & Q(report={})
-        )
-        if _mentions(job, needles)
-    ]
-    return import_files_forget(job_ids=mentioning)
+    files = files or ImportFiles()
+    return files.forget(files.naming(identity))
 
 
-def _mentions(job: ImportJob, needles: list[str]) -> bool:
-    text = json.dumps([job.preview, job.report], ensure_ascii=False).lower()
-    text += "\n" + _file_text(job.filename, bytes(job.content)).lower()
-    return any(needle in text for needle in needles)
+def _job_text(job: ImportJob) -> str:
+    text = json.dumps([job.preview, job.report], ensure_ascii=False)
+    return (text + "\n" + _file_text(job.filename, bytes(job.content))).lower()
 
 
 def _file_text(filename: str, content: bytes) -> str:

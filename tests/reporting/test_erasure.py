@@ -286,6 +286,15 @@ def test_request_then_refuse(world):
     assert AuditEvent.objects.filter(action="people.erasure.refused").count() == 1
 
 
+def test_an_erasure_answers_the_requests_still_waiting(world):
+    person = world["own_person"]
+    waiting = erasure_request(person=person, by=world["users"]["coordinator"], reason="Slutat")
+    person_erase(person=person, by=world["users"]["admin"], reason="Slutat")
+    waiting.refresh_from_db()
+    assert waiting.status == ErasureRequest.Status.ERASED
+    assert waiting.decided_by == world["users"]["admin"]
+
+
 # The command ------------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from grannar.core.management.base import AdminCommand
 from grannar.demo import demo_load
 from grannar.demo.people import DEMO_DOMAIN, demo_totp_secret
 from grannar.people.models import User
+from grannar.reporting.tasks import run_retention
 
 
 def web_server_command(host: str, port: int) -> list[str]:
@@ -38,6 +39,8 @@ DAY = 24 * 60 * 60
 def queue_daily_jobs() -> None:
     """The jobs the embedded runtime queues once a day (production runs them from cron)."""
     send_due_routine_reminders.enqueue()
+    if settings.GRANNAR_RETENTION_DAILY:
+        run_retention.enqueue()
 
 
 def _stop(signum, frame):
