@@ -291,6 +291,10 @@ TABLE: dict[str, Case] = {
     "site:accessibility_report": Case(
         lambda w, t: reverse("site:accessibility_report"), everyone(200)
     ),
+    "site:my_data": Case(lambda w, t: reverse("site:my_data"), SIGNED_IN),
+    "site:my_data_download": Case(
+        lambda w, t: reverse("site:my_data_download", args=["json"]), SIGNED_IN, page=False
+    ),
     "site:audit_log": Case(lambda w, t: reverse("site:audit_log"), AUDIT),
     "site:audit_log_export": Case(
         lambda w, t: reverse("site:audit_log_export", args=["csv"]), AUDIT, page=False
@@ -375,6 +379,10 @@ TABLE: dict[str, Case] = {
     "reporting:erasure_decide": Case(
         lambda w, t: reverse("reporting:erasure_decide", args=[1]),
         everyone(403, anonymous=302, admin=405),
+    ),
+    "reporting:processing": Case(programme_url("reporting:processing"), AUDIT),
+    "reporting:processing_document": Case(
+        programme_url("reporting:processing_document"), AUDIT, page=False
     ),
     "reporting:esf_export": Case(
         programme_url("reporting:esf_export", "cofinancing"), AUDIT, page=False

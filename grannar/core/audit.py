@@ -144,6 +144,8 @@ ACTION_DESCRIPTIONS = {
     "reporting.esf_attendance.exported": _("ESF attendance export made"),
     "reporting.esf_cofinancing.exported": _("ESF co-financing export made"),
     "reporting.esf.made": _("ESF export made from the command line"),
+    "reporting.own_data.viewed": _("Own data viewed"),
+    "reporting.own_data.exported": _("Own data exported"),
     "reporting.retention.disposed": _("Data disposed of by a retention rule"),
     "training.attendance.undone": _("Attendance mark undone"),
     "training.course.handed_over": _("Course handed over to the regular catalogue"),

@@ -12,6 +12,8 @@ urlpatterns = [
         name="erasure_decide",
     ),
     path("<slug:code>/", views.dashboard_view, name="dashboard"),
+    path("<slug:code>/processing/", views.processing_view, name="processing"),
+    path("<slug:code>/processing.pdf", views.processing_document_view, name="processing_document"),
     path("<slug:code>/esf/<str:kind>.xlsx", views.esf_export_view, name="esf_export"),
     path("<slug:code>/summary.<str:fmt>", views.summary_view, name="summary"),
     path("<slug:code>/final.<str:fmt>", views.final_report_view, name="final_report"),

@@ -16,6 +16,7 @@ from grannar.reporting import reports
 from grannar.reporting.documents import style_sources
 from grannar.reporting.esf import EXPORTS, check_month, esf_export, esf_file_name
 from grannar.reporting.forms import DashboardFilterForm
+from grannar.reporting.processing import processing_record
 from grannar.reporting.selectors import municipality_choices
 
 TYPES = {"pdf": "application/pdf", "xlsx": XLSX, "html": "text/html; charset=utf-8"}
@@ -123,3 +124,26 @@ def final_report_view(request, code: str, fmt: str, short: bool = False):
         # by their hash, nothing else inline.
         response._csp_update = {"style-src": style_sources(content)}
     return response
+
+
+@role_required(Role.ADMIN, Role.AUDITOR)
+@require_GET
+def processing_view(request, code: str):
+    """The record of processing (art. 30), made from the code and the programme file."""
+    programme = access_programme(user=request.user, code=code)
+    return render(
+        request,
+        "reporting/processing.html",
+        {"programme": programme, "record": processing_record(programme)},
+    )
+
+
+@role_required(Role.ADMIN, Role.AUDITOR)
+@require_GET
+def processing_document_view(request, code: str):
+    programme = access_programme(user=request.user, code=code)
+    content = processing_record(programme).as_pdf()
+    name = file_name(
+        _("record-of-processing"), programme.code, timezone.localdate(), extension="pdf"
+    )
+    return _download(content, filename=name, fmt="pdf")

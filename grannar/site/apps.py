@@ -8,4 +8,8 @@ class SiteConfig(AppConfig):
     label = "site"
 
     def ready(self) -> None:
+        from grannar.reporting.own_data import register
         from grannar.site import receivers  # noqa: F401
+        from grannar.site.selectors import own_accessibility_reports
+
+        register(own_accessibility_reports)

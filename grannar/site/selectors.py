@@ -3,12 +3,13 @@
 from collections.abc import Iterable
 
 from django.apps import apps
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from grannar.collaboration.selectors import follow_ups_due
 from grannar.core.audit import action_description
@@ -17,7 +18,8 @@ from grannar.people.models import Person, Role
 from grannar.people.selectors import person_list
 from grannar.programmes.models import Municipality, Programme
 from grannar.programmes.selectors import programme_list_for
-from grannar.site.models import SitePage
+from grannar.reporting.own_data import Column, Section
+from grannar.site.models import AccessibilityReport, SitePage
 from grannar.site.tools import role_tools
 
 
@@ -131,3 +133,25 @@ def audit_rows(events: Iterable[AuditEvent], *, user) -> list[dict]:
             }
         )
     return rows
+
+
+def own_accessibility_reports(person, user) -> Section:
+    """The accessibility reports sent with the person's address for a reply (their own data)."""
+    addresses = Q(pk__in=[])
+    for item in (person, user):
+        if item is not None:
+            addresses |= Q(reply_to__iexact=item.email)
+    rows = [
+        {"received": report.created, "page": report.page_url, "description": report.description}
+        for report in AccessibilityReport.objects.filter(addresses).order_by("created", "id")
+    ]
+    return Section(
+        key="accessibility_reports",
+        title=gettext_lazy("Accessibility reports you sent"),
+        rows=rows,
+        columns=[
+            Column("received", gettext_lazy("Received")),
+            Column("page", gettext_lazy("Page")),
+            Column("description", gettext_lazy("What is the problem?")),
+        ],
+    )

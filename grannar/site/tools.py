@@ -41,6 +41,7 @@ ROLE_TOOLS: dict[str, list[Tool]] = {
         Tool("training:evidence_list", _("Attendance evidence per session")),
         Tool("training:attestation_audit", _("Attestations")),
         Tool("site:audit_log", _("Audit log")),
+        Tool("reporting:processing", _("Record of processing"), per_programme=True),
         Tool("reporting:retention", _("Retention plan")),
         Tool("reporting:erasure", _("Erasure requests")),
     ],
@@ -61,6 +62,7 @@ ROLE_TOOLS: dict[str, list[Tool]] = {
         Tool("training:my_registrations", _("My registrations")),
         Tool("training:checkin", _("Check in at a session")),
         Tool("training:attestations", _("Attest my hours")),
+        Tool("site:my_data", _("My data")),
     ],
     Role.EVALUATOR: [
         Tool("evaluation:survey_list", _("Surveys and results")),
@@ -71,6 +73,7 @@ ROLE_TOOLS: dict[str, list[Tool]] = {
         Tool("training:evidence_list", _("Attendance evidence per session")),
         Tool("training:attestation_audit", _("Attestations")),
         Tool("site:audit_log", _("Audit log")),
+        Tool("reporting:processing", _("Record of processing"), per_programme=True),
     ],
 }
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.i18n import set_language
 
 from grannar.core.audit import ACTION_DESCRIPTIONS, log_action
+from grannar.core.downloads import attachment, file_name
 from grannar.core.forms import AuditSearchForm
 from grannar.core.pagination import paginate
 from grannar.core.permissions import role_required
@@ -20,6 +21,7 @@ from grannar.core.selectors import audit_event_list
 from grannar.core.spreadsheets import XLSX, csv_bytes, xlsx_bytes
 from grannar.people.models import Role
 from grannar.people.selectors import programme_admin_emails
+from grannar.reporting.own_data import own_data, own_data_log
 from grannar.site.forms import AccessibilityReportForm, SitePageForm
 from grannar.site.selectors import audit_rows, site_page, start_page_context
 from grannar.site.services import accessibility_report_create, site_page_save
@@ -164,3 +166,36 @@ def audit_log_export_view(request, fmt: str):
     filename = f"{name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _own_data(request):
+    user = request.user
+    person = user.person if user.person_id else None
+    return own_data(person=person, user=user)
+
+
+@login_required
+@require_GET
+@never_cache
+def my_data_view(request):
+    """Everything held about the signed-in user, readable, with the downloads (art. 15)."""
+    data = _own_data(request)
+    own_data_log(data=data, fmt="page", by=request.user)
+    return render(request, "site/my_data.html", {"data": data})
+
+
+@login_required
+@require_GET
+@never_cache
+def my_data_download_view(request, fmt: str):
+    """The same as a file: JSON for another service (art. 20) or PDF to keep."""
+    if fmt not in ("json", "pdf"):
+        raise Http404
+    data = _own_data(request)
+    if fmt == "json":
+        content, content_type = data.as_json(), "application/json; charset=utf-8"
+    else:
+        content, content_type = data.as_pdf(), "application/pdf"
+    own_data_log(data=data, fmt=fmt, by=request.user)
+    name = file_name(_("my-data"), timezone.localdate(), extension=fmt)
+    return attachment(content, filename=name, content_type=content_type)

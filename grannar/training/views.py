@@ -17,7 +17,7 @@ from django_scopes import scopes_disabled
 
 from grannar.core.audit import log_action
 from grannar.core.pagination import paginate
-from grannar.core.permissions import role_required
+from grannar.core.permissions import object_access, role_required
 from grannar.core.redirects import next_url
 from grannar.people.models import Person, Role
 from grannar.people.selectors import person_list
@@ -217,7 +217,7 @@ def my_registrations_view(request):
     return render(request, "training/my_registrations.html", {"registrations": registrations})
 
 
-@login_required
+@object_access(Role.ADMIN, Role.TRAINER)
 @require_GET
 def attendance_list_view(request, pk: int):
     session = selectors.access_trained_session(user=request.user, pk=pk)

@@ -1,16 +1,30 @@
+from pathlib import Path
+
 from django.core.management.base import CommandError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from grannar.core.management.base import AdminCommand
 from grannar.people.models import Person, normalize_email
 from grannar.reporting.erasure import ErasureError, person_erase
+from grannar.reporting.own_data import ExportError, export_main
 
 
 class Command(AdminCommand):
-    help = "Things done for one person: erase (identity removed, counted facts kept)."
+    help = (
+        "Things done for one person: export (everything held about them, GDPR art. 15 and "
+        "20) and erase (identity removed, counted facts kept)."
+    )
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True)
+        export = actions.add_parser(
+            "export", help="Everything held about one person, as JSON or (to --output) PDF."
+        )
+        export.add_argument("email")
+        export.add_argument("--format", choices=["json", "pdf"], default="json")
+        export.add_argument("--output", type=Path, help="File to write (default: standard out)")
+        export.add_argument("--language", default="sv", choices=["sv", "en"])
         erase = actions.add_parser(
             "erase",
             help=(
@@ -28,8 +42,21 @@ class Command(AdminCommand):
         )
 
     def handle(self, *args, action: str, **options):
-        if action == "erase":
+        if action == "export":
+            self.export(**options)
+        elif action == "erase":
             self.erase(**options)
+
+    def export(self, *, email: str, format: str, output: Path | None, language: str, **options):
+        with translation.override(language):
+            try:
+                size = export_main(email=email, fmt=format, output=output, stdout=self.stdout)
+            except ExportError as error:
+                raise CommandError(str(error)) from error
+            if output is not None:
+                self.stderr.write(
+                    _("Wrote %(file)s (%(size)s bytes).") % {"file": output, "size": size}
+                )
 
     def erase(self, *, email: str, reason: str, legal_ground: str, **options):
         person = Person.objects.filter(email=normalize_email(email)).first()
