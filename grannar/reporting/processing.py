@@ -225,6 +225,7 @@ CATEGORIES: tuple[Category, ...] = (
             "sessions.Session",
             "otp_totp.TOTPDevice",
             "otp_static.StaticDevice",
+            "people.ProviderDevice",
             "axes.AccessAttempt",
             "axes.AccessLog",
             "axes.AccessFailureLog",
@@ -306,6 +307,9 @@ LABELS_OF_PATHS = {
     "sessions.Session": gettext_lazy("Sign-in sessions"),
     "otp_totp.TOTPDevice": gettext_lazy("Authenticator apps for two-step verification"),
     "otp_static.StaticDevice": gettext_lazy("Recovery codes for two-step verification"),
+    "people.ProviderDevice": gettext_lazy(
+        "Second factor vouched for by the sign-in service (single sign-on)"
+    ),
     "axes.AccessAttempt": gettext_lazy("Failed sign-ins (address, IP address, browser)"),
     "axes.AccessLog": gettext_lazy("Sign-in log (address, IP address, browser)"),
     "axes.AccessFailureLog": gettext_lazy("Failed sign-in log (address, IP address, browser)"),
