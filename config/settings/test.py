@@ -25,3 +25,4 @@ CACHES = {
         "LOCATION": "progress",
     },
 }
+GRANNAR_API_RATE = "100000/min"  # the schema tests send thousands of requests
