@@ -161,9 +161,11 @@ def _course_data(given: dict, course: Course | None) -> dict:
         data["credited_hours"] = _hours(given["credited_hours"])
     if "subgoals" in given:
         numbers = set(given["subgoals"])
+        programme_id = data.get("programme")
         found = dict(
             SubGoal.objects.filter(
-                programme_id=data.get("programme") or 0, number__in=numbers
+                programme_id=programme_id if isinstance(programme_id, int) else 0,
+                number__in=numbers,
             ).values_list("number", "pk")
         )
         if numbers - set(found):
