@@ -5,7 +5,7 @@
     url: element.dataset.openapiUrl,
     dom_id: "#swagger-ui",
     layout: "BaseLayout",
-    deepLinking: true,
+    deepLinking: false,
     presets: [SwaggerUIBundle.presets.apis],
   });
 })();
