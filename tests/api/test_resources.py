@@ -406,3 +406,17 @@ def test_the_docs_page_uses_only_local_files(client):
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
     assert "https://" not in html
+
+
+def test_null_lists_in_a_change_clear_them(api_as, world):
+    session = make_session(programme=world["programme"])
+    session.trainers.add(world["users"]["trainer"])
+    api = api_as("admin")
+    changed = api.patch(f"/sessions/{session.pk}", {"trainers": None})
+    assert changed.status_code == 200
+    assert not session.trainers.exists()
+    course = api.patch(
+        f"/courses/{session.course_id}", {"subgoals": None, "target_categories": None}
+    )
+    assert course.status_code == 200
+    assert course.json()["subgoals"] == []

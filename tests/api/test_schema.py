@@ -29,6 +29,7 @@ CHECKS = [
 # Generated cases per operation and token, at most: 29 operations × (28 + 14), of which a few
 # operations with few distinct inputs use fewer; well over 1 000 in all.
 EXAMPLES = {"admin": 28, "coordinator": 14}
+DERANDOMIZE = True
 
 
 @pytest.fixture
@@ -81,7 +82,7 @@ def fuzz(operation, headers: dict, examples: int) -> int:
         max_examples=examples,
         deadline=None,
         database=None,
-        derandomize=True,
+        derandomize=DERANDOMIZE,
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
     )

@@ -160,7 +160,7 @@ def _course_data(given: dict, course: Course | None) -> dict:
     if "credited_hours" in given:
         data["credited_hours"] = _hours(given["credited_hours"])
     if "subgoals" in given:
-        numbers = set(given["subgoals"])
+        numbers = set(given["subgoals"] or [])
         programme_id = data.get("programme")
         found = dict(
             SubGoal.objects.filter(
@@ -174,7 +174,7 @@ def _course_data(given: dict, course: Course | None) -> dict:
             )
         data["subgoals"] = list(found.values())
     if "target_categories" in given:
-        codes = set(given["target_categories"])
+        codes = set(given["target_categories"] or [])
         found = dict(StaffCategory.objects.filter(code__in=codes).values_list("code", "pk"))
         if codes - set(found):
             raise ValidationError({"target_categories": _("Unknown staff category.")})
@@ -352,7 +352,7 @@ def _session_data(given: dict, session: Session | None) -> dict:
         elif name == "credited_hours":
             data[name] = _hours(value)
         elif name == "trainers":
-            emails = {email.strip().lower() for email in value}
+            emails = {email.strip().lower() for email in value or []}
             found = dict(User.objects.filter(email__in=emails).values_list("email", "pk"))
             if emails - set(found):
                 raise ValidationError({"trainers": _("No account has that e-mail address.")})
