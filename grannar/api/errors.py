@@ -1,5 +1,7 @@
 """Every API error has one shape: `{"detail": "...", "errors": [{"field", "message"}]}`."""
 
+import math
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -81,4 +83,8 @@ def install(api) -> None:
             401: _("A valid API token is needed: Authorization: Bearer <token>."),
             429: _("Too many requests with this token; wait a moment."),
         }
-        return respond(request, exc.status_code, messages.get(exc.status_code, str(exc)))
+        response = respond(request, exc.status_code, messages.get(exc.status_code, str(exc)))
+        wait = getattr(exc, "wait", None)
+        if wait:
+            response["Retry-After"] = str(math.ceil(wait))
+        return response

@@ -171,6 +171,7 @@ def test_the_rate_is_per_token(world, client):
         throttled = first.get("/programmes")
         assert throttled.status_code == 429
         assert throttled.json()["errors"] == []
+        assert int(throttled["Retry-After"]) >= 1
         assert second.get("/programmes").status_code == 200
 
 
