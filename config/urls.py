@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from grannar.api import views as api_views
+from grannar.api.api import api
 from grannar.evaluation import views as evaluation_views
 from grannar.people.account_views import LoginView
 from grannar.site import views as site_views
@@ -12,6 +14,11 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", site_views.language_view, name="set_language"),
     path("account/", include("grannar.people.account_urls")),
+    path("account/api-tokens/", api_views.token_list_view, name="api_tokens"),
+    path(
+        "account/api-tokens/<int:pk>/revoke/", api_views.token_revoke_view, name="api_token_revoke"
+    ),
+    path("api/v1/", api.urls),
     path("people/", include("grannar.people.urls")),
     path("programmes/", include("grannar.programmes.urls")),
     path("training/", include("grannar.training.urls")),

@@ -1,7 +1,11 @@
-"""Every URL × every role × own/other municipality → the expected status.
+"""Every URL and every API operation × every role × own/other municipality → the expected
+status: one table for pages and API.
 
 The URL names come from the URL configuration, so a new view that is not in TABLE fails
-`test_every_url_is_in_the_table` until someone decides who may open it.
+`test_every_url_is_in_the_table` until someone decides who may open it; the API's operations
+come from its OpenAPI document, so a new operation that is not in API_TABLE fails
+`test_every_api_operation_is_in_the_table`. An API request carries a personal token of the
+role's user (none for "anonymous"), and acts with exactly that user's roles.
 """
 
 from collections.abc import Callable
@@ -494,6 +498,10 @@ TABLE: dict[str, Case] = {
         lambda w, t: reverse("collaboration:reference_verify", args=["NOSUCHCODE"]),
         everyone(404),
     ),
+    "api_tokens": Case(lambda w, t: reverse("api_tokens"), SIGNED_IN),
+    "api_token_revoke": Case(lambda w, t: reverse("api_token_revoke", args=[1]), POST_ONLY),
+    "api:openapi-json": Case(lambda w, t: reverse("api:openapi-json"), everyone(200), page=False),
+    "api:openapi-view": Case(lambda w, t: reverse("api:openapi-view"), everyone(200)),
 }
 
 
@@ -510,7 +518,9 @@ def url_names(patterns=None, namespace: str = "") -> set[str]:
 
 
 def test_every_url_is_in_the_table():
-    assert url_names() == set(TABLE)
+    # The API's operations are in API_TABLE, checked against the OpenAPI document below.
+    pages = {name for name in url_names() if not name.startswith("api:") or name in TABLE}
+    assert pages == set(TABLE)
 
 
 @pytest.mark.django_db
@@ -527,4 +537,265 @@ def test_permission_table(name, world, client):
             expected = case.status(role, target)
             if response.status_code != expected:
                 failures.append(f"{role}/{target}: {response.status_code} != {expected}")
+    assert not failures, failures
+
+
+# The API --------------------------------------------------------------------------------------
+
+
+def api_everyone(status: int, **overrides: int) -> dict[str, int]:
+    return everyone(status, anonymous=401, **overrides)
+
+
+API_SIGNED_IN = api_everyone(200)
+API_MANAGERS = api_everyone(403, admin=200, coordinator=200)
+API_ADMINS = api_everyone(403, admin=200)
+API_ADMINS_CREATE = api_everyone(403, admin=201)
+API_FIGURES = api_everyone(403, admin=200, coordinator=200, evaluator=200, auditor=200)
+API_TRAINERS = api_everyone(404, admin=200, trainer=200)
+# Someone's registration: the admin, the coordinator of its municipality; to anyone else it
+# does not exist.
+API_REGISTRATION = api_everyone(404, admin=200, coordinator=200)
+OTHER_404 = {"coordinator": 404}
+
+
+@dataclass
+class ApiCase:
+    method: str
+    path: Callable[[dict, str], str]
+    expect: dict[str, int]
+    other: dict[str, int] = field(default_factory=dict)
+    body: Callable[[dict, str], dict] | None = None
+
+    def status(self, role: str, target: str) -> int:
+        if target == "other" and role in self.other:
+            return self.other[role]
+        return self.expect[role]
+
+
+_api_counter = iter(range(1, 1_000_000))
+
+
+def fresh_registration(world: dict, target: str, *, past: bool = False, marked: bool = False):
+    """A new registration of the `target` municipality's person on a new session (one the
+    world's trainer trains); with `past`, on a session that has started; with `marked` also
+    marked present."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from grannar.training.models import Session
+    from grannar.training.services import registration_create
+    from tests.factories import make_session
+
+    session = make_session(programme=world["programme"])
+    session.trainers.add(world["users"]["trainer"])
+    registration = registration_create(
+        session=session, person=world[f"{target}_person"], by=world["users"]["admin"]
+    )
+    if past:
+        start = timezone.now() - dt.timedelta(hours=1)
+        Session.objects.filter(pk=session.pk).update(
+            starts=start, ends=start + dt.timedelta(hours=3)
+        )
+        registration.session.refresh_from_db()
+    if marked:
+        from grannar.training.models import Attendance
+        from grannar.training.services import attendance_record
+
+        attendance_record(
+            registration=registration,
+            present=True,
+            by=world["users"]["admin"],
+            method=Attendance.Method.TRAINER,
+        )
+    return registration
+
+
+def routine_of(world: dict, target: str):
+    """A new draft routine of the `target` municipality's workshop."""
+    from django_scopes import scopes_disabled
+
+    from grannar.collaboration.models import PilotWorkshop
+    from tests.collaboration.helpers import make_routine, make_workshop
+
+    with scopes_disabled():
+        municipality = world[target]
+        workshop = PilotWorkshop.objects.filter(
+            programme=world["programme"], municipality=municipality
+        ).first() or make_workshop(world, municipality=municipality)
+        return make_routine(workshop)
+
+
+def workshop_of(world: dict, target: str):
+    return routine_of(world, target).workshop
+
+
+def course_body(world: dict, target: str) -> dict:
+    return {
+        "programme": world["programme"].code,
+        "code": f"api-kurs-{next(_api_counter)}",
+        "title": "Trauma och stress",
+        "subgoals": [1],
+        "credited_hours": 3,
+        "status": "published",
+    }
+
+
+def session_body(world: dict, target: str) -> dict:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    starts = timezone.now().replace(microsecond=0) + dt.timedelta(days=20)
+    return {
+        "course": training_session(world).course_id,
+        "code": f"api-tillfalle-{next(_api_counter)}",
+        "starts": starts.isoformat(),
+        "ends": (starts + dt.timedelta(hours=3)).isoformat(),
+        "capacity": 12,
+        "host_municipality": world[target].code,
+    }
+
+
+def _registration_path(suffix: str = "", **state: bool):
+    return lambda w, t: f"/registrations/{fresh_registration(w, t, **state).pk}{suffix}"
+
+
+API_TABLE: dict[str, ApiCase] = {
+    "GET /programmes": ApiCase("get", lambda w, t: "/programmes", API_SIGNED_IN),
+    "GET /programmes/{code}": ApiCase(
+        "get", lambda w, t: f"/programmes/{w['programme'].code}", API_SIGNED_IN
+    ),
+    "GET /programmes/{code}/summary": ApiCase(
+        "get", lambda w, t: f"/programmes/{w['programme'].code}/summary", API_FIGURES
+    ),
+    "GET /municipalities": ApiCase("get", lambda w, t: "/municipalities", API_SIGNED_IN),
+    "GET /municipalities/{code}": ApiCase(
+        "get", lambda w, t: f"/municipalities/{w[t].code}", API_SIGNED_IN
+    ),
+    "GET /courses": ApiCase("get", lambda w, t: "/courses", API_SIGNED_IN),
+    "POST /courses": ApiCase("post", lambda w, t: "/courses", API_ADMINS_CREATE, body=course_body),
+    "GET /courses/{pk}": ApiCase(
+        "get", lambda w, t: f"/courses/{training_session(w).course_id}", API_SIGNED_IN
+    ),
+    "PATCH /courses/{pk}": ApiCase(
+        "patch",
+        lambda w, t: f"/courses/{training_session(w).course_id}",
+        API_ADMINS,
+        body=lambda w, t: {"title": "Ny titel"},
+    ),
+    "GET /sessions": ApiCase("get", lambda w, t: "/sessions", API_SIGNED_IN),
+    "POST /sessions": ApiCase(
+        "post", lambda w, t: "/sessions", API_ADMINS_CREATE, body=session_body
+    ),
+    "GET /sessions/{pk}": ApiCase(
+        "get", lambda w, t: f"/sessions/{training_session(w).pk}", API_SIGNED_IN
+    ),
+    "PATCH /sessions/{pk}": ApiCase(
+        "patch",
+        lambda w, t: f"/sessions/{training_session(w).pk}",
+        API_ADMINS,
+        body=lambda w, t: {"location": "Stadshuset"},
+    ),
+    "GET /sessions/{pk}/attendance": ApiCase(
+        "get", lambda w, t: f"/sessions/{training_session(w).pk}/attendance", API_TRAINERS
+    ),
+    "GET /registrations": ApiCase("get", lambda w, t: "/registrations", API_SIGNED_IN),
+    "POST /registrations": ApiCase(
+        "post",
+        lambda w, t: "/registrations",
+        api_everyone(404, admin=201, coordinator=201),
+        other=OTHER_404,
+        body=lambda w, t: registration_body(w, t),
+    ),
+    "GET /registrations/{pk}": ApiCase(
+        "get", _registration_path(), API_REGISTRATION, other=OTHER_404
+    ),
+    "POST /registrations/{pk}/cancel": ApiCase(
+        "post", _registration_path("/cancel"), API_REGISTRATION, other=OTHER_404
+    ),
+    "PUT /registrations/{pk}/attendance": ApiCase(
+        "put",
+        _registration_path("/attendance", past=True),
+        API_TRAINERS,
+        body=lambda w, t: {"present": True},
+    ),
+    "DELETE /registrations/{pk}/attendance": ApiCase(
+        "delete", _registration_path("/attendance", past=True, marked=True), API_TRAINERS
+    ),
+    "GET /persons": ApiCase("get", lambda w, t: "/persons", API_MANAGERS),
+    "GET /persons/{pk}": ApiCase(
+        "get", lambda w, t: f"/persons/{w[f'{t}_person'].pk}", API_MANAGERS, other=OTHER_404
+    ),
+    "GET /workshops": ApiCase("get", lambda w, t: "/workshops", API_MANAGERS),
+    "GET /workshops/{pk}": ApiCase(
+        "get", lambda w, t: f"/workshops/{workshop_of(w, t).pk}", API_MANAGERS, other=OTHER_404
+    ),
+    "GET /routines": ApiCase("get", lambda w, t: "/routines", API_MANAGERS),
+    "GET /routines/{pk}": ApiCase(
+        "get", lambda w, t: f"/routines/{routine_of(w, t).pk}", API_MANAGERS, other=OTHER_404
+    ),
+    "POST /routines/{pk}/steps": ApiCase(
+        "post",
+        lambda w, t: f"/routines/{routine_of(w, t).pk}/steps",
+        API_MANAGERS,
+        other=OTHER_404,
+        body=lambda w, t: {"step": "testing", "date": "2017-03-01"},
+    ),
+}
+
+
+def registration_body(world: dict, target: str) -> dict:
+    """A new person of the `target` municipality and a new session to register them for."""
+    from tests.factories import make_person, make_session
+
+    return {
+        "session": make_session(programme=world["programme"]).pk,
+        "person": make_person(municipality=world[target]).pk,
+    }
+
+
+def api_operations() -> set[str]:
+    from grannar.api.api import api
+
+    prefix = "/api/v1"
+    return {
+        f"{method.upper()} {path.removeprefix(prefix)}"
+        for path, methods in api.get_openapi_schema()["paths"].items()
+        for method in methods
+    }
+
+
+def test_every_api_operation_is_in_the_table():
+    assert api_operations() == set(API_TABLE)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("operation", sorted(API_TABLE))
+def test_api_permission_table(operation, world, client):
+    from grannar.api.tokens import token_create
+
+    case = API_TABLE[operation]
+    secrets = {
+        role: token_create(user=user, name="table", days=1, by=None)[1]
+        for role, user in world["users"].items()
+    }
+    failures = []
+    for role in ROLES:
+        for target in ("own", "other"):
+            headers = {"Authorization": f"Bearer {secrets[role]}"} if role != "anonymous" else {}
+            path = "/api/v1" + case.path(world, target)
+            if case.method in ("get", "delete"):
+                response = getattr(client, case.method)(path, headers=headers)
+            else:
+                body = case.body(world, target) if case.body else {}
+                response = getattr(client, case.method)(
+                    path, body, content_type="application/json", headers=headers
+                )
+            expected = case.status(role, target)
+            if response.status_code != expected:
+                failures.append(
+                    f"{role}/{target}: {response.status_code} != {expected} {response.content[:200]}"
+                )
     assert not failures, failures

@@ -40,7 +40,9 @@ INSTALLED_APPS = [
     "grannar.evaluation",
     "grannar.collaboration",
     "grannar.reporting",
+    "grannar.api",
     "grannar.site",
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -52,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "grannar.api.middleware.TokenMiddleware",
     "grannar.core.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -296,3 +299,9 @@ GRANNAR_SITE_URL = env_str("GRANNAR_SITE_URL", "http://127.0.0.1:8000")
 GRANNAR_DEMO_TOOLS = True
 # Where `grannar backup` and `restore` find pg_dump and pg_restore (PostgreSQL); unset: PATH.
 GRANNAR_PG_BIN_DIR = env_str("GRANNAR_PG_BIN_DIR", "")
+# The REST API (grannar/api): where it lives, how many requests one token may make (e.g.
+# "600/min"; counted in the default cache, so per web process unless that cache is shared),
+# and how long a new token lives unless told otherwise.
+GRANNAR_API_PATH = "/api/"
+GRANNAR_API_RATE = env_str("GRANNAR_API_RATE", "600/min")
+GRANNAR_API_TOKEN_DAYS = env_int("GRANNAR_API_TOKEN_DAYS", 90)

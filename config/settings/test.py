@@ -30,3 +30,5 @@ CACHES = {
 # tests/test_killed_writers.py holds a subprocess at these points (grannar/core/pause.py).
 GRANNAR_TEST_PAUSE_AT = env_list("GRANNAR_TEST_PAUSE_AT", [])
 GRANNAR_TEST_PAUSE_DIR = env_str("GRANNAR_TEST_PAUSE_DIR", "")
+
+GRANNAR_API_RATE = "100000/min"  # the schema tests send thousands of requests

@@ -158,6 +158,8 @@ ACTION_DESCRIPTIONS = {
     "site.site_page.created": _("Site page created"),
     "site.site_page.changed": _("Site page changed"),
     "site.accessibility_report.received": _("Accessibility problem reported"),
+    "api.token.created": _("API token made"),
+    "api.token.revoked": _("API token revoked"),
 }
 
 
