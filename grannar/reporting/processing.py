@@ -226,6 +226,7 @@ CATEGORIES: tuple[Category, ...] = (
             "otp_totp.TOTPDevice",
             "otp_static.StaticDevice",
             "people.ProviderDevice",
+            "api.ApiToken",
             "axes.AccessAttempt",
             "axes.AccessLog",
             "axes.AccessFailureLog",
@@ -307,6 +308,9 @@ LABELS_OF_PATHS = {
     "sessions.Session": gettext_lazy("Sign-in sessions"),
     "otp_totp.TOTPDevice": gettext_lazy("Authenticator apps for two-step verification"),
     "otp_static.StaticDevice": gettext_lazy("Recovery codes for two-step verification"),
+    "api.ApiToken": gettext_lazy(
+        "Personal API tokens (name, start, times of use; the secret hashed)"
+    ),
     "people.ProviderDevice": gettext_lazy(
         "Second factor vouched for by the sign-in service (single sign-on)"
     ),
