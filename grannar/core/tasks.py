@@ -17,7 +17,7 @@ def pause_for_tests(point: str) -> None:
     """Stop here while the tests kill the worker (GRANNAR_TASK_PAUSE; production ignores it).
 
     The marker file tells the test that the job has reached `point`."""
-    if settings.GRANNAR_TASK_PAUSE != point:
+    if point != settings.GRANNAR_TASK_PAUSE:
         return
     Path(settings.VAR_DIR, "task-paused").write_text(point)
     time.sleep(120)

@@ -32,9 +32,7 @@ class Command(GrannarCommand):
             self._rq(burst=burst, verbosity=verbosity)
         else:
             raise CommandError(
-                _(
-                    "The task backend %(backend)s runs no worker: it runs jobs where they are queued."
-                )
+                _("The task backend %(backend)s has no worker: jobs run where they are queued.")
                 % {"backend": backend}
             )
 
