@@ -34,7 +34,6 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
-    "django_rq",
     "grannar.core",
     "grannar.programmes",
     "grannar.people",
@@ -215,6 +214,8 @@ def _tasks() -> dict:
 
 
 TASKS = _tasks()
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db") + 1, "django_rq")
 RQ_QUEUES = {
     "default": {
         "URL": REDIS_URL or "redis://127.0.0.1:6379/0",

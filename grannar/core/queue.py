@@ -20,9 +20,6 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks.base import TaskResultStatus
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
-from rq import Worker
-from rq.registry import StartedJobRegistry
-from rq.utils import current_timestamp, parse_composite_key
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +96,7 @@ def _process_gone(pid: int) -> bool:
     return False
 
 
-def _worker_gone(hostname: str, pid: int | None) -> bool:
+def worker_gone(hostname: str, pid: int | None) -> bool:
     return hostname == socket.gethostname() and pid is not None and _process_gone(pid)
 
 
@@ -118,7 +115,7 @@ def recover_database_tasks(*, backend_name: str = DEFAULT_TASK_BACKEND_ALIAS) ->
         hostname, _, rest = (worker_ids[-1] if worker_ids else "").partition(":")
         pid_text = rest.partition(":")[0]
         pid = int(pid_text) if pid_text.isdigit() else None
-        if not (_worker_gone(hostname, pid) or _stale(started)):
+        if not (worker_gone(hostname, pid) or _stale(started)):
             continue
         with transaction.atomic():
             # Only if it is still the same claim: another worker may have recovered it already.
@@ -127,47 +124,6 @@ def recover_database_tasks(*, backend_name: str = DEFAULT_TASK_BACKEND_ALIAS) ->
             ).update(status=TaskResultStatus.READY, started_at=None)
         logger.warning("Task %s was left running by a worker that is gone; queued again", pk)
     return recovered
-
-
-def rq_requeue_abandoned(queue) -> int:
-    """Put jobs whose RQ worker died back on `queue`, before RQ would count them as failed."""
-    connection = queue.connection
-    registry = StartedJobRegistry(queue=queue)
-    now = current_timestamp()
-    requeued = 0
-    for entry, expires in connection.zrange(registry.key, 0, -1, withscores=True):
-        entry = entry.decode() if isinstance(entry, bytes) else entry
-        job = queue.fetch_job(parse_composite_key(entry)[0])
-        if job is None:
-            continue
-        if expires >= now and not _rq_worker_gone(connection, job.worker_name):
-            continue
-        # Whoever removes the entry requeues the job: two workers starting at once do it once.
-        if connection.zrem(registry.key, entry):
-            queue.enqueue_job(job)
-            requeued += 1
-            logger.warning("Job %s was left running by a worker that is gone; queued again", job.id)
-    return requeued
-
-
-def _rq_worker_gone(connection, worker_name: str | None) -> bool:
-    if not worker_name:
-        return True
-    key = f"{Worker.redis_worker_namespace_prefix}{worker_name}"
-    hostname, pid = connection.hmget(key, "hostname", "pid")
-    if hostname is None:
-        return True  # its registration expired: no heartbeat for the worker TTL
-    return _worker_gone(hostname.decode(), int(pid) if pid else None)
-
-
-class RecoveringWorker(Worker):
-    """RQ's worker, which at start and at every maintenance round first takes back the jobs of
-    dead workers (RQ itself would move them to the failed registry)."""
-
-    def clean_registries(self):
-        for queue in self.queues:
-            rq_requeue_abandoned(queue)
-        super().clean_registries()
 
 
 def is_database_backend(alias: str = DEFAULT_TASK_BACKEND_ALIAS) -> bool:

@@ -4,15 +4,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
-from redis.exceptions import RedisError
 
 from grannar.core.management.base import GrannarCommand
-from grannar.core.queue import (
-    RecoveringWorker,
-    new_worker_id,
-    recover_database_tasks,
-    task_backend_name,
-)
+from grannar.core.queue import new_worker_id, recover_database_tasks, task_backend_name
 
 
 class Command(GrannarCommand):
@@ -20,6 +14,8 @@ class Command(GrannarCommand):
         "Run the task worker of the configured backend (GRANNAR_TASKS_BACKEND): the database "
         "worker or an RQ worker. Jobs left running by a dead worker are queued again first."
     )
+    # A worker starts often (and again after a crash); `grannar check` belongs to the deploy.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--burst", action="store_true", help="Run the queued jobs, then stop.")
@@ -44,17 +40,21 @@ class Command(GrannarCommand):
         call_command("db_worker", *arguments, *(["--batch"] if burst else []), verbosity=verbosity)
 
     def _rq(self, *, burst: bool, verbosity: int) -> None:
+        # RQ and Redis are imported only where that backend is in use.
         from django_rq.workers import get_worker
+        from redis.exceptions import RedisError
         from rq.logutils import setup_loghandlers
+
+        from grannar.core.rq_worker import RecoveringWorker
 
         level = "WARNING" if verbosity == 0 else "DEBUG" if verbosity > 1 else "INFO"
         setup_loghandlers(level)
-        worker = get_worker(
-            *settings.TASKS["default"].get("QUEUES", ["default"]),
-            job_class="django_tasks_rq.backend.Job",
-            worker_class=RecoveringWorker,
-        )
         try:
+            worker = get_worker(
+                *settings.TASKS["default"].get("QUEUES", ["default"]),
+                job_class="django_tasks_rq.backend.Job",
+                worker_class=RecoveringWorker,
+            )
             # The scheduler runs the jobs queued for later (reminders, seat releases).
             worker.work(burst=burst, with_scheduler=True, logging_level=level)
         except RedisError as error:

@@ -9,6 +9,7 @@ from django.core.management import call_command
 
 from grannar.collaboration.notifications import send_due_routine_reminders
 from grannar.core.management.base import AdminCommand
+from grannar.core.queue import task_backend_name
 from grannar.demo import demo_load
 from grannar.demo.people import DEMO_DOMAIN, demo_totp_secret
 from grannar.people.models import User
@@ -65,8 +66,12 @@ class Command(AdminCommand):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"]}
         processes = [
             subprocess.Popen(web_server_command(host, port), env=env),  # noqa: S603 - no shell
-            subprocess.Popen([sys.executable, "-m", "grannar.cli", "db_worker"], env=env),
         ]
+        if task_backend_name() in ("database", "rq"):
+            # The worker of the configured backend; the immediate backend needs none.
+            processes.append(
+                subprocess.Popen([sys.executable, "-m", "grannar.cli", "worker"], env=env)
+            )
         signal.signal(signal.SIGTERM, _stop)
         self.stdout.write(self.style.SUCCESS(f"Grannar is running on http://{host}:{port}/"))
         self.stdout.write("Press Ctrl-C to stop the web server and the task worker.")
