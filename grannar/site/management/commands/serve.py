@@ -33,6 +33,13 @@ def web_server_command(host: str, port: int) -> list[str]:
     ]
 
 
+def worker_command() -> list[str] | None:
+    """`grannar worker` for the configured task backend; none for the immediate backend."""
+    if task_backend_name() not in ("database", "rq"):
+        return None
+    return [sys.executable, "-m", "grannar.cli", "worker"]
+
+
 DAY = 24 * 60 * 60
 
 
@@ -67,11 +74,8 @@ class Command(AdminCommand):
         processes = [
             subprocess.Popen(web_server_command(host, port), env=env),  # noqa: S603 - no shell
         ]
-        if task_backend_name() in ("database", "rq"):
-            # The worker of the configured backend; the immediate backend needs none.
-            processes.append(
-                subprocess.Popen([sys.executable, "-m", "grannar.cli", "worker"], env=env)
-            )
+        if worker := worker_command():
+            processes.append(subprocess.Popen(worker, env=env))  # noqa: S603 - no shell
         signal.signal(signal.SIGTERM, _stop)
         self.stdout.write(self.style.SUCCESS(f"Grannar is running on http://{host}:{port}/"))
         self.stdout.write("Press Ctrl-C to stop the web server and the task worker.")
