@@ -41,6 +41,7 @@ class Command(GrannarCommand):
 
     def _rq(self, *, burst: bool, verbosity: int) -> None:
         # RQ and Redis are imported only where that backend is in use.
+        from django_rq.utils import reset_db_connections
         from django_rq.workers import get_worker
         from redis.exceptions import RedisError
         from rq.logutils import setup_loghandlers
@@ -55,6 +56,8 @@ class Command(GrannarCommand):
                 job_class="django_tasks_rq.backend.Job",
                 worker_class=RecoveringWorker,
             )
+            # Each job runs in a forked process, which must not share the parent's connections.
+            reset_db_connections()
             # The scheduler runs the jobs queued for later (reminders, seat releases).
             worker.work(burst=burst, with_scheduler=True, logging_level=level)
         except RedisError as error:
