@@ -2,8 +2,10 @@
 the recovery of jobs whose worker died (database and RQ backends alike).
 
 A job is abandoned when the worker that took it is gone: on this machine, its process no longer
-exists; on another, nothing has been heard of it for GRANNAR_TASK_TIMEOUT seconds. An abandoned
-job goes back to the queue and runs again, so jobs must be idempotent (e-mail is, by its key).
+exists; on another, the database backend's task has run for GRANNAR_TASK_TIMEOUT seconds, and
+RQ's worker has let its registration expire (no heartbeat) or its job outlived its lease. An
+abandoned job goes back to the queue and runs again, so jobs must be idempotent (e-mail is, by
+its key).
 """
 
 import logging
@@ -13,12 +15,10 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks.base import TaskResultStatus
-from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 logger = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def task_backend_name(alias: str = DEFAULT_TASK_BACKEND_ALIAS) -> str:
 
 def _redis_client():
     """One client per process for the health check, with short timeouts."""
-    from redis import Redis
+    from redis import Redis  # only where the RQ backend is in use
 
     url = settings.RQ_QUEUES["default"]["URL"]
     if _redis_health["client"] is None or _redis_health["url"] != url:
@@ -67,12 +67,14 @@ def task_backend_answers(*, database_ok: bool) -> bool:
         return database_ok
     if name != "rq":
         return True
+    from redis.exceptions import RedisError
+
     client = _redis_client()
     now = time.monotonic()
     if now - _redis_health["checked"] >= HEALTH_CACHE_SECONDS:
         try:
             _redis_health["ok"] = bool(client.ping())
-        except Exception:  # any Redis or socket error means "does not answer"
+        except (RedisError, OSError):
             _redis_health["ok"] = False
         _redis_health["checked"] = now
     return _redis_health["ok"]
@@ -115,16 +117,14 @@ def recover_database_tasks(*, backend_name: str = DEFAULT_TASK_BACKEND_ALIAS) ->
         hostname, _, rest = (worker_ids[-1] if worker_ids else "").partition(":")
         pid_text = rest.partition(":")[0]
         pid = int(pid_text) if pid_text.isdigit() else None
-        if not (worker_gone(hostname, pid) or _stale(started)):
+        # Here the process tells; of a worker elsewhere, only the time since it took the task.
+        on_this_machine = hostname == socket.gethostname() and pid is not None
+        if not (worker_gone(hostname, pid) if on_this_machine else _stale(started)):
             continue
-        with transaction.atomic():
-            # Only if it is still the same claim: another worker may have recovered it already.
-            recovered += DBTaskResult.objects.filter(
-                pk=pk, status=TaskResultStatus.RUNNING, started_at=started
-            ).update(status=TaskResultStatus.READY, started_at=None)
-        logger.warning("Task %s was left running by a worker that is gone; queued again", pk)
+        # Only if it is still the same claim: another worker may have recovered it already.
+        if DBTaskResult.objects.filter(
+            pk=pk, status=TaskResultStatus.RUNNING, started_at=started
+        ).update(status=TaskResultStatus.READY, started_at=None):
+            recovered += 1
+            logger.warning("Task %s was left running by a worker that is gone; queued again", pk)
     return recovered
-
-
-def is_database_backend(alias: str = DEFAULT_TASK_BACKEND_ALIAS) -> bool:
-    return isinstance(task_backend(alias), DatabaseBackend)
