@@ -61,7 +61,9 @@ def enqueue_after_commit(job, **kwargs) -> None:
 
     The database task backend keeps the queue in the same database: the job's row is written
     inside the transaction and commits or rolls back with the change, which saves a second
-    transaction. Any other backend (RQ, immediate) is given the job after commit.
+    transaction. Any other backend (RQ, immediate) is given the job after commit; should Redis
+    not answer then, the change stands and the error is logged (a 500 would tell the person
+    that their change failed).
     """
     if (
         isinstance(job.get_backend(), DatabaseBackend)
@@ -69,7 +71,7 @@ def enqueue_after_commit(job, **kwargs) -> None:
     ):
         job.enqueue(**kwargs)
     else:
-        transaction.on_commit(lambda: job.enqueue(**kwargs))
+        transaction.on_commit(lambda: job.enqueue(**kwargs), robust=True)
 
 
 def email_after_commit(

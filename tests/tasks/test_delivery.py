@@ -6,9 +6,11 @@ from django.test import override_settings
 
 from grannar.core.models import EmailDelivery
 from grannar.core.tasks import deliver_email, message_id
+from grannar.training.models import Registration
 from grannar.training.services import registration_cancel, registration_create
 from tests.factories import make_session
 from tests.redis_server import free_port
+from tests.tasks.conftest import rq_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +72,19 @@ def test_registering_again_after_cancelling_is_confirmed_again(
     confirmations = [m for m in mail.outbox if "grannar.ics" in str(m.attachments)]
     assert len(confirmations) == 2
     assert EmailDelivery.objects.filter(key__contains=":confirmed:").count() == 2
+
+
+def test_a_registration_stands_when_redis_does_not_answer(
+    world, django_capture_on_commit_callbacks, caplog
+):
+    session = make_session(programme=world["programme"])
+    user = world["users"]["participant"]
+    with (
+        rq_settings(f"redis://127.0.0.1:{free_port()}/0"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        registration = registration_create(session=session, person=user.person, by=user)
+    assert Registration.objects.with_scopes_disabled().get(pk=registration.pk).status == (
+        Registration.Status.CONFIRMED
+    )
+    assert any("on_commit" in record.getMessage() for record in caplog.records)
