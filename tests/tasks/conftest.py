@@ -47,6 +47,30 @@ def database_settings():
     return override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
 
 
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return ""
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes below `pid`, from /proc (Linux)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 class Workers:
     """Starts `grannar worker` as production does, with mail written to files."""
 
@@ -101,11 +125,19 @@ class Workers:
 
     @staticmethod
     def kill(worker: subprocess.Popen) -> None:
-        """SIGKILL to the worker and its children (RQ's work horse), as a crash does."""
+        """SIGKILL to the worker and everything it started, as a crash of its machine does.
+        RQ's work horse runs in a session of its own, so it is found by its parent."""
+        doomed = [worker.pid, *_descendants(worker.pid)]
         with contextlib.suppress(ProcessLookupError):
             os.killpg(worker.pid, signal.SIGKILL)
+        for pid in doomed:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         worker.wait(timeout=10)
         worker.stderr.close()
+        for pid in doomed[1:]:
+            while Path(f"/proc/{pid}").exists() and _state(pid) not in ("Z", "X", ""):
+                time.sleep(0.01)
 
     def delivered(self) -> list[email.message.Message]:
         """Every message the workers handed to the (file) mail backend."""
