@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import BASE_DIR, env_bool, env_int, env_list, env_str, var_dir
@@ -223,23 +224,43 @@ GRANNAR_OIDC_MFA_VALUES = env_list(
 
 EMAIL_BACKEND = env_str("GRANNAR_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("GRANNAR_FROM_EMAIL", "grannar@localhost")
+# Where django.core.mail.backends.filebased.EmailBackend writes each message.
+EMAIL_FILE_PATH = env_str("GRANNAR_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+
+
+# The task queue: the database backend on one machine, RQ on Redis at scale (docs/operations.md).
+TASKS_BACKEND = env_str("GRANNAR_TASKS_BACKEND", "database")
+REDIS_URL = env_str("GRANNAR_REDIS_URL", "")
+# Longest a job may run: RQ stops it then, and a worker takes back the job of a worker on
+# another machine that has been silent this long.
+GRANNAR_TASK_TIMEOUT = env_int("GRANNAR_TASK_TIMEOUT", 1800)
+# Tests only: a job stops at this point so that its worker can be killed (production: never).
+GRANNAR_TASK_PAUSE = env_str("GRANNAR_TASK_PAUSE", "")
 
 
 def _tasks() -> dict:
-    backend = env_str("GRANNAR_TASKS_BACKEND", "database")
-    if backend == "rq":
-        return {
-            "default": {
-                "BACKEND": "django_tasks_rq.RQBackend",
-                "QUEUES": ["default"],
-            }
-        }
-    if backend == "immediate":
+    if TASKS_BACKEND == "rq":
+        if not REDIS_URL:
+            raise ImproperlyConfigured("GRANNAR_TASKS_BACKEND=rq needs GRANNAR_REDIS_URL.")
+        return {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    if TASKS_BACKEND == "immediate":
         return {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    return {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    if TASKS_BACKEND == "database":
+        return {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    raise ImproperlyConfigured(
+        f"GRANNAR_TASKS_BACKEND must be database, rq or immediate, not {TASKS_BACKEND!r}."
+    )
 
 
 TASKS = _tasks()
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db") + 1, "django_rq")
+RQ_QUEUES = {
+    "default": {
+        "URL": REDIS_URL or "redis://127.0.0.1:6379/0",
+        "DEFAULT_TIMEOUT": GRANNAR_TASK_TIMEOUT,
+    }
+}
 
 
 def _caches() -> dict:

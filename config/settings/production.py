@@ -8,6 +8,7 @@ from config.settings.base import FIELD_ENCRYPTION_KEY, SECRET_KEY
 
 DEBUG = False
 GRANNAR_DEMO_TOOLS = False
+GRANNAR_TASK_PAUSE = ""
 if SECRET_KEY.startswith("grannar-local-only") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("GRANNAR_SECRET_KEY must be set to a long random value.")
 if not FIELD_ENCRYPTION_KEY:

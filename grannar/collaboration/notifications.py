@@ -31,7 +31,12 @@ def _remind(routine: Routine, today: dt.date) -> bool:
                 {"routine": routine, "person": owner, "site": settings.GRANNAR_SITE_URL},
             )
         subject, body = text.strip().split("\n", 1)
-        email_after_commit(subject=subject.strip(), body=body.strip(), to=[owner.email])
+        email_after_commit(
+            subject=subject.strip(),
+            body=body.strip(),
+            to=[owner.email],
+            key=f"collaboration.routine_follow_up:{routine.pk}:{today.isoformat()}",
+        )
     routine.reminded = today
     routine.save(update_fields=["reminded"])
     return owner is not None

@@ -29,3 +29,18 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created:%Y-%m-%d %H:%M} {self.action}"
+
+
+class EmailDelivery(models.Model):
+    """An e-mail handed to the mail server, by its idempotency key: a job run again after a
+    worker died finds the row and sends nothing. The key holds ids only, no address."""
+
+    key = models.CharField(max_length=200, unique=True)
+    sent = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("e-mail delivery")
+        verbose_name_plural = _("e-mail deliveries")
+
+    def __str__(self) -> str:
+        return self.key

@@ -32,7 +32,13 @@ def send_invitation(*, invitation_id: int, token: str, reminder: bool = False) -
         subject, body = (
             render_to_string("evaluation/email/invitation.txt", context).strip().split("\n", 1)
         )
-    send_email.enqueue(subject=subject.strip(), body=body.strip(), to=[person.email])
+    # One e-mail per link: the key names the token by (a part of) its stored hash.
+    send_email.enqueue(
+        subject=subject.strip(),
+        body=body.strip(),
+        to=[person.email],
+        key=f"evaluation.invitation:{invitation_id}:{token_hash(token)[:16]}",
+    )
 
 
 @task()

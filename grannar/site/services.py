@@ -37,5 +37,6 @@ def accessibility_report_create(
             body=_("Page: %(page)s\nReply to: %(reply)s\n\n%(text)s")
             % {"page": page_url or "-", "reply": reply_to or "-", "text": description},
             to=recipients,
+            key=f"site.accessibility_report:{report.pk}",
         )
     return report

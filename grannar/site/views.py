@@ -17,6 +17,7 @@ from grannar.core.downloads import attachment, file_name
 from grannar.core.forms import AuditSearchForm
 from grannar.core.pagination import paginate
 from grannar.core.permissions import role_required
+from grannar.core.queue import task_backend_answers, task_backend_name
 from grannar.core.selectors import audit_event_list
 from grannar.core.spreadsheets import XLSX, csv_bytes, xlsx_bytes
 from grannar.people.models import Role
@@ -30,14 +31,26 @@ from grannar.site.services import accessibility_report_create, site_page_save
 @require_GET
 @never_cache
 def healthz(request):
-    """Liveness and database reachability for load balancers and `make run`."""
+    """Liveness for load balancers and `make run`: the database answers `SELECT 1` and the task
+    queue answers (Redis PING for RQ, cached for a second); 503 when either does not."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        database = True
     except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+        database = False
+    tasks = task_backend_answers(database_ok=database)
+    ok = database and tasks
+    return JsonResponse(
+        {
+            "status": "ok" if ok else "error",
+            "database": "ok" if database else "unavailable",
+            "tasks": "ok" if tasks else "unavailable",
+            "task_backend": task_backend_name(),
+        },
+        status=200 if ok else 503,
+    )
 
 
 @require_POST

@@ -12,7 +12,7 @@ from django_scopes import scopes_disabled
 from django_tasks import task
 from icalendar import Calendar, Event
 
-from grannar.core.tasks import email_after_commit, enqueue_after_commit, send_email
+from grannar.core.tasks import deliver_email, email_after_commit, enqueue_after_commit
 from grannar.training.models import Registration, Session
 
 
@@ -81,9 +81,15 @@ def _compose(registration: Registration, template: str) -> tuple[str, str]:
     return subject.strip(), body.strip()
 
 
-def _send(registration: Registration, template: str, *, ics: str = "") -> None:
+def email_key(registration: Registration, what: str) -> str:
+    """The idempotency key of one e-mail about `registration`: ids and the registration's last
+    change, so registering again after cancelling is a new e-mail and a repeated job is not."""
+    return f"training.registration:{registration.pk}:{what}:{registration.changed.isoformat()}"
+
+
+def _send(registration: Registration, template: str, *, key: str, ics: str = "") -> None:
     subject, body = _compose(registration, template)
-    email_after_commit(subject=subject, body=body, to=[registration.person.email], ics=ics)
+    email_after_commit(subject=subject, body=body, to=[registration.person.email], ics=ics, key=key)
 
 
 # The e-mail for each outcome of a registration, and whether it carries the calendar file.
@@ -101,12 +107,14 @@ def registration_changed(registration: Registration) -> None:
             send_registration_email,
             registration_id=registration.pk,
             status=str(registration.status),
+            key=email_key(registration, str(registration.status)),
         )
 
 
 @task()
-def send_registration_email(*, registration_id: int, status: str) -> int:
-    """Write and send the e-mail for a registration's outcome `status` (as it was queued)."""
+def send_registration_email(*, registration_id: int, status: str, key: str = "") -> int:
+    """Write and send the e-mail for a registration's outcome `status` (as it was queued),
+    once per `key` however often the job runs."""
     with scopes_disabled():
         registration = (
             Registration.objects.select_related("person__user", "session__course")
@@ -118,23 +126,36 @@ def send_registration_email(*, registration_id: int, status: str) -> int:
         template, with_calendar = REGISTRATION_EMAILS[status]
         subject, body = _compose(registration, template)
         ics = session_ics(registration.session) if with_calendar else ""
-        return send_email.call(subject=subject, body=body, to=[registration.person.email], ics=ics)
+        return deliver_email(
+            subject=subject, body=body, to=[registration.person.email], ics=ics, key=key
+        )
 
 
 def registration_promoted(registration: Registration) -> None:
-    _send(registration, "training/email/promoted.txt", ics=session_ics(registration.session))
+    _send(
+        registration,
+        "training/email/promoted.txt",
+        key=email_key(registration, "promoted"),
+        ics=session_ics(registration.session),
+    )
 
 
 def session_cancelled(registration: Registration) -> None:
     _send(
         registration,
         "training/email/session_cancelled.txt",
+        key=f"training.session_cancelled:{registration.session_id}:{registration.pk}",
         ics=session_ics(registration.session, cancelled=True),
     )
 
 
 def session_reminder(registration: Registration) -> None:
-    _send(registration, "training/email/reminder.txt", ics=session_ics(registration.session))
+    _send(
+        registration,
+        "training/email/reminder.txt",
+        key=f"training.reminder:{registration.pk}:{registration.session.starts.isoformat()}",
+        ics=session_ics(registration.session),
+    )
 
 
 REMINDER_BEFORE = dt.timedelta(days=2)

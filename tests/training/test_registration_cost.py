@@ -58,7 +58,12 @@ def test_registering_costs_a_fixed_number_of_queries(
     assert AuditEvent.objects.filter(action=f"training.registration.{status}").exists()
     queued = DBTaskResult.objects.get()
     assert queued.task_path.endswith("send_registration_email")
-    assert queued.args_kwargs["kwargs"] == {"registration_id": registration.pk, "status": status}
+    assert queued.args_kwargs["kwargs"] == {
+        "registration_id": registration.pk,
+        "status": status,
+        "key": f"training.registration:{registration.pk}:{status}:"
+        f"{registration.changed.isoformat()}",
+    }
 
 
 def test_the_queued_email_is_written_by_the_task(client, world, participant, settings):
@@ -73,6 +78,9 @@ def test_the_queued_email_is_written_by_the_task(client, world, participant, set
     assert message.to == [participant.person.email]
     assert message.subject == f"Din plats: {session.course.title}"
     assert "BEGIN:VEVENT" in message.attachments[0][1]
+    # A second run of the same job (a worker died before marking it done) sends nothing.
+    assert send_registration_email.call(**queued.args_kwargs["kwargs"]) == 0
+    assert len(mail.outbox) == 1
 
 
 def test_the_message_after_registering_comes_by_cookie_not_session(client, world, participant):

@@ -9,6 +9,7 @@ from django.core.management import call_command
 
 from grannar.collaboration.notifications import send_due_routine_reminders
 from grannar.core.management.base import AdminCommand
+from grannar.core.queue import task_backend_name
 from grannar.demo import demo_load
 from grannar.demo.people import DEMO_DOMAIN, demo_totp_secret
 from grannar.people.models import User
@@ -31,6 +32,13 @@ def web_server_command(host: str, port: int) -> list[str]:
         "--logger-class",
         "grannar.core.access_log.AccessLogger",
     ]
+
+
+def worker_command() -> list[str] | None:
+    """`grannar worker` for the configured task backend; none for the immediate backend."""
+    if task_backend_name() not in ("database", "rq"):
+        return None
+    return [sys.executable, "-m", "grannar.cli", "worker"]
 
 
 DAY = 24 * 60 * 60
@@ -68,8 +76,9 @@ class Command(AdminCommand):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"]}
         processes = [
             subprocess.Popen(web_server_command(host, port), env=env),  # noqa: S603 - no shell
-            subprocess.Popen([sys.executable, "-m", "grannar.cli", "db_worker"], env=env),
         ]
+        if worker := worker_command():
+            processes.append(subprocess.Popen(worker, env=env))  # noqa: S603 - no shell
         signal.signal(signal.SIGTERM, _stop)
         self.stdout.write(self.style.SUCCESS(f"Grannar is running on http://{host}:{port}/"))
         self.stdout.write("Press Ctrl-C to stop the web server and the task worker.")
