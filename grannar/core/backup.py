@@ -24,7 +24,7 @@ from importlib import metadata
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,6 +52,19 @@ class Outcome:
     tables: int
 
 
+@contextlib.contextmanager
+def _database_usable():
+    """A database that cannot be reached or read is a refusal that names it, not a traceback."""
+    try:
+        yield
+    except DatabaseError as error:
+        raise BackupError(
+            _("The database %(database)s cannot be used: %(error)s")
+            % {"database": connection.settings_dict["NAME"], "error": error}
+        ) from error
+
+
+@_database_usable()
 def backup_make(*, path: Path) -> Outcome:
     """Write a consistent snapshot of the database to `path`, whole or not at all."""
     if not path.parent.is_dir() or path.is_dir():
@@ -88,6 +101,7 @@ def backup_make(*, path: Path) -> Outcome:
     return Outcome(manifest=manifest, rows=manifest["rows"], tables=len(counts))
 
 
+@_database_usable()
 def backup_restore(*, path: Path, other_keys: bool = False) -> Outcome:
     """Restore the backup at `path` into this empty database, after checking that it is whole
     and was made by this schema and vendor (and, unless `other_keys`, with these keys)."""

@@ -1,7 +1,6 @@
 from pathlib import Path
 
 from django.core.management.base import CommandError
-from django.db import DatabaseError, connection
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -29,11 +28,6 @@ class Command(AdminCommand):
             outcome = backup_restore(path=file, other_keys=other_keys)
         except BackupError as error:
             raise CommandError(str(error)) from error
-        except DatabaseError as error:
-            raise CommandError(
-                _("The database %(database)s cannot be used: %(error)s")
-                % {"database": connection.settings_dict["NAME"], "error": error}
-            ) from error
         self.stdout.write(
             self.style.SUCCESS(
                 ngettext(
