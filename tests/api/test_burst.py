@@ -6,7 +6,6 @@ it, the first test would prove nothing.
 """
 
 import json
-import threading
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -15,10 +14,10 @@ import pytest
 from django_scopes import scopes_disabled
 
 from grannar.people.models import Person
-from grannar.training import seats
 from grannar.training.models import Registration, Session
 from tests.api.conftest import secret_for
 from tests.factories import make_session
+from tests.seat_guard import switch_off_the_seat_guard
 
 REGISTRATIONS = 60
 SEATS = 15
@@ -81,17 +80,7 @@ def test_an_api_registration_burst_never_overbooks(burst):
 
 def test_control_without_the_guard_overbooks(burst, monkeypatch):
     session, people, secret, url = burst
-    monkeypatch.setattr(seats, "SEAT_GUARD", False)
-    # Each wave of requests reads the counters, then all write.
-    barrier = threading.Barrier(WORKERS, timeout=60)
-    naive_read = seats.seen_counts
-
-    def read_then_wait(session_id):
-        counts = naive_read(session_id)
-        barrier.wait()
-        return counts
-
-    monkeypatch.setattr(seats, "seen_counts", read_then_wait)
+    switch_off_the_seat_guard(monkeypatch, workers=WORKERS, timeout=60)
     register_all(session, people, secret, url)
     with scopes_disabled():
         confirmed = Registration.objects.filter(

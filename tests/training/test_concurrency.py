@@ -4,7 +4,6 @@ The control runs the same load with the seat guard switched off and must overboo
 it, the first test would prove nothing.
 """
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -12,10 +11,10 @@ from django.db import connections
 from django_scopes import scopes_disabled
 
 from grannar.people.models import Person
-from grannar.training import seats
 from grannar.training.models import Registration, Session
 from grannar.training.services import registration_create, waitlist_position
 from tests.factories import make_session
+from tests.seat_guard import switch_off_the_seat_guard
 
 REGISTRATIONS = 200
 SEATS = 50
@@ -79,17 +78,7 @@ def test_parallel_registrations_never_overbook(crowd):
 
 def test_control_without_the_guard_overbooks(crowd, monkeypatch):
     session, people, admin = crowd
-    monkeypatch.setattr(seats, "SEAT_GUARD", False)
-    # Make the interleaving certain: each wave of workers reads the counters, then all write.
-    barrier = threading.Barrier(WORKERS, timeout=30)
-    naive_read = seats.seen_counts
-
-    def read_then_wait(session_id):
-        counts = naive_read(session_id)
-        barrier.wait()
-        return counts
-
-    monkeypatch.setattr(seats, "seen_counts", read_then_wait)
+    switch_off_the_seat_guard(monkeypatch, workers=WORKERS, timeout=30)
     register_all(session, people, admin)
     with scopes_disabled():
         confirmed = Registration.objects.filter(
