@@ -113,7 +113,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "grannar.people.backends.UserBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "site:start"
@@ -151,6 +151,7 @@ WHITENOISE_USE_FINDERS = True
 
 # Sessions end after this long without a request. The session middleware renews an unchanged
 # session at most once per GRANNAR_SESSION_RENEW_SECONDS, so most requests write nothing.
+SESSION_ENGINE = "grannar.core.sessions"
 SESSION_COOKIE_AGE = env_int("GRANNAR_SESSION_SECONDS", 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = False
 GRANNAR_SESSION_RENEW_SECONDS = env_int("GRANNAR_SESSION_RENEW_SECONDS", 60)

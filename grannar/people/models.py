@@ -191,7 +191,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @cached_property
     def role_assignments(self) -> list["RoleAssignment"]:
-        return list(self.roles.select_related("municipality", "programme"))
+        # Every request reads these (scope, second factor, menus); only the start page shows
+        # the municipalities' names (`role_labels`).
+        return list(self.roles.all())
+
+    def role_labels(self) -> list[str]:
+        """The roles held, as the start page shows them: with the coordinator's municipality."""
+        return [str(a) for a in self.roles.select_related("municipality")]
 
     def has_role(self, *roles: str) -> bool:
         return any(assignment.role in roles for assignment in self.role_assignments)

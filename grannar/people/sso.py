@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 STATES_KEY = "oidc_states"
 NEXT_KEY = "oidc_login_next"
 # The session itself is an ordinary one: after sign-in the user is loaded by id like any other.
-SESSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
+SESSION_BACKEND = "grannar.people.backends.UserBackend"
 DISCOVERY_SECONDS = 60 * 60
 
 _CANNOT_VERIFY = _(

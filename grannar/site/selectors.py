@@ -33,6 +33,7 @@ def start_page_context(user) -> dict:
     programmes = list(programme_list_for(user))
     context: dict = {
         "roles": roles,
+        "role_labels": user.role_labels(),
         "programmes": programmes,
         "tools": {role: role_tools(role, programmes) for role in roles},
     }

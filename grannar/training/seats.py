@@ -6,6 +6,7 @@ availability check, so two registrations can never both take the last seat, on S
 PostgreSQL; the CHECK constraints on the tables are the last line of defence.
 """
 
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -58,10 +59,17 @@ def claim_seat(
             return True, reservation
     if not SEAT_GUARD and seen is not None:
         return _claim_unguarded(session_id, seen), None
-    claimed = Session.objects.filter(
-        pk=session_id, seats_taken__lt=F("capacity") - F("reserved_free")
-    ).update(seats_taken=F("seats_taken") + 1)
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_FREE_SEAT, [session_id])
+        claimed = cursor.rowcount
     return bool(claimed), None
+
+
+# The claim every registration makes, written out: it runs for every press of "Anmäl mig",
+# and building it through the ORM took longer than running it.
+_CLAIM_FREE_SEAT = """UPDATE "training_session" SET "seats_taken" = "seats_taken" + 1
+ WHERE "id" = %s AND "seats_taken" < "capacity" - "reserved_free"
+"""
 
 
 def _claim_unguarded(session_id: int, seen: tuple[int, int, int]) -> bool:

@@ -2,7 +2,9 @@
 
 import calendar
 import datetime as dt
+from dataclasses import dataclass
 
+from django.db import models
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
@@ -11,7 +13,8 @@ from django.utils.translation import ngettext
 
 from grannar.core.plurals import plural_count
 from grannar.core.rules import whole_hours
-from grannar.people.models import Role, User
+from grannar.people.models import Person, Role, User
+from grannar.programmes.selectors import leaving_date_of
 from grannar.training.facts import registration_hours
 from grannar.training.models import Course, MonthlyAttestation, Registration, Session
 
@@ -75,6 +78,82 @@ def access_session_for_registration(*, user: User, pk: int) -> Session:
     if session is None:
         raise Http404
     return session
+
+
+@dataclass(frozen=True)
+class RegistrationState:
+    """What registering `person_id` for a session depends on, read before the transaction:
+    the seat counters, the reservation state, the person's registration (its status, if any)
+    and the leaving date of their municipality in the session's programme (if any)."""
+
+    person_id: int
+    release_at: dt.datetime | None
+    reserved_free: int
+    seats_taken: int
+    capacity: int
+    own_status: str | None
+    left_day: dt.date | None
+
+
+def _with_registration_state(sessions: QuerySet, person: Person) -> QuerySet:
+    own = Registration.objects.with_scopes_disabled().filter(session=OuterRef("pk"), person=person)
+    left = leaving_date_of(
+        programme_id=OuterRef("course__programme_id"), municipality_id=person.municipality_id
+    )
+    return sessions.annotate(own_status=Subquery(own.values("status")[:1]), left_day=Subquery(left))
+
+
+def _state_of(session: Session, person: Person) -> RegistrationState:
+    return RegistrationState(
+        person_id=person.pk,
+        release_at=session.reservations_release_at,
+        reserved_free=session.reserved_free,
+        seats_taken=session.seats_taken,
+        capacity=session.capacity,
+        own_status=session.own_status,
+        left_day=session.left_day,
+    )
+
+
+def registration_state(*, session_id: int, person: Person) -> RegistrationState:
+    """The state registering `person` for the session depends on, in one query."""
+    session = _with_registration_state(
+        Session.objects.filter(pk=session_id).only(
+            "reservations_release_at", "reserved_free", "seats_taken", "capacity"
+        ),
+        person,
+    ).get()
+    return _state_of(session, person)
+
+
+# The one read behind a person's own registration, written out because it runs for every
+# press of "Anmäl mig" and the ORM took longer to build it than the database to answer it:
+# the session (only what the checks and the claim use), whether its course is published, the
+# person's registration if any and their municipality's leaving date in the programme.
+# `registration_state` is the same read through the ORM; the tests hold the two alike.
+_SESSION_TO_REGISTER = """SELECT s."id", s."course_id", s."code", s."starts", s."status",
+       s."registration_opens", s."registration_closes", s."reservations_release_at",
+       s."reserved_free", s."seats_taken", s."capacity",
+       (SELECT r."status" FROM "training_registration" r
+         WHERE r."session_id" = s."id" AND r."person_id" = %s) AS "own_status",
+       (SELECT m."left" FROM "programmes_membership" m
+         WHERE m."programme_id" = c."programme_id" AND m."municipality_id" = %s
+           AND m."left" IS NOT NULL) AS "left_day"
+  FROM "training_session" s JOIN "training_course" c ON c."id" = s."course_id"
+ WHERE s."id" = %s AND c."status" = %s
+"""
+_LEFT_DAY = models.DateField()
+
+
+def access_session_to_register(*, user: User, pk: int, person: Person):
+    """A published course's session and the `RegistrationState` for `person`, in one query:
+    what a person's own registration reads. The session holds only what registering uses."""
+    params = [person.pk, person.municipality_id, pk, Course.Status.PUBLISHED]
+    session = next(iter(Session.objects.raw(_SESSION_TO_REGISTER, params)), None)
+    if session is None:
+        raise Http404
+    session.left_day = _LEFT_DAY.to_python(session.left_day)
+    return session, _state_of(session, person)
 
 
 def access_trained_session(*, user: User, pk: int) -> Session:

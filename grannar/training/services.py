@@ -7,14 +7,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from grannar.core.audit import log_action
 from grannar.people.models import Person, Role, User
-from grannar.programmes.selectors import leaving_date_of
 from grannar.training import notifications, rollups, seats, waitlist
 from grannar.training.models import (
     Attendance,
@@ -24,7 +22,13 @@ from grannar.training.models import (
     SeatReservation,
     Session,
 )
-from grannar.training.selectors import attestable_months, checkin_sessions, covering_attestation
+from grannar.training.selectors import (
+    RegistrationState,
+    attestable_months,
+    checkin_sessions,
+    covering_attestation,
+    registration_state,
+)
 from grannar.training.signals import attendance_recorded_after_commit
 from grannar.training.tasks import release_reserved_seats
 
@@ -61,10 +65,10 @@ def check_may_register(*, by: User, person: Person) -> None:
 def check_still_member(*, session: Session, person: Person, left: dt.date | None) -> None:
     """Staff of a municipality that has left the programme cannot register for its sessions
     starting after the day it left (`left`: the municipality's leaving date, if any)."""
-    programme = session.course.programme
-    if programme is None:
+    if left is None or timezone.localtime(session.starts).date() <= left:
         return
-    if left is not None and timezone.localtime(session.starts).date() > left:
+    programme = session.course.programme
+    if programme is not None:
         raise RegistrationError(
             _(
                 "%(municipality)s left %(programme)s on %(date)s; its staff cannot register "
@@ -83,29 +87,27 @@ def _next_in_line() -> int:
     return time.time_ns()
 
 
-def registration_create(*, session: Session, person: Person, by: User) -> Registration:
-    """Give `person` a seat on `session`, or a place in its waiting line when it is full."""
+def registration_create(
+    *, session: Session, person: Person, by: User, state: RegistrationState | None = None
+) -> Registration:
+    """Give `person` a seat on `session`, or a place in its waiting line when it is full.
+
+    `state` is what `selectors.access_session_to_register` read along with the session; it is
+    read here otherwise."""
     # Read before the transaction, to keep the write lock short: the seat counters, the
     # reservation state, the person's registration if any, and their municipality's leaving
     # date. A reservation changed in the same instant can at worst send this one person to the
     # waiting line; it can never give a seat too many, as the claim checks the counters. Two
     # clicks that both find no registration are told apart by the unique constraint.
-    own = Registration.objects.with_scopes_disabled().filter(session=OuterRef("pk"), person=person)
-    left = leaving_date_of(
-        programme_id=OuterRef("course__programme_id"), municipality_id=person.municipality_id
+    if state is None or state.person_id != person.pk:
+        state = registration_state(session_id=session.pk, person=person)
+    release_at, reserved_free, seats_taken, capacity = (
+        state.release_at,
+        state.reserved_free,
+        state.seats_taken,
+        state.capacity,
     )
-    release_at, reserved_free, seats_taken, capacity, own_status, left_day = (
-        Session.objects.filter(pk=session.pk)
-        .annotate(own_status=Subquery(own.values("status")[:1]), left_day=Subquery(left))
-        .values_list(
-            "reservations_release_at",
-            "reserved_free",
-            "seats_taken",
-            "capacity",
-            "own_status",
-            "left_day",
-        )[0]
-    )
+    own_status, left_day = state.own_status, state.left_day
     check_may_register(by=by, person=person)
     check_still_member(session=session, person=person, left=left_day)
     check_registration_open(session)

@@ -119,13 +119,16 @@ def _registration_message(request, registration: Registration) -> None:
 @login_required
 @require_POST
 def register_view(request, pk: int):
-    session = selectors.access_session_for_registration(user=request.user, pk=pk)
     person = request.user.person
     if person is None:
+        session = selectors.access_session_for_registration(user=request.user, pk=pk)
         messages.error(request, _("Your account is not linked to a participant."))
         return redirect("training:session", pk=session.pk)
+    session, state = selectors.access_session_to_register(user=request.user, pk=pk, person=person)
     try:
-        registration = registration_create(session=session, person=person, by=request.user)
+        registration = registration_create(
+            session=session, person=person, by=request.user, state=state
+        )
     except RegistrationError as error:
         messages.error(request, error.messages[0])
     else:

@@ -18,13 +18,12 @@ from tests.factories import make_session, sign_in
 pytestmark = pytest.mark.django_db
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# Session, user, roles, person (middleware); the session with its course and programme (the
-# view); one read of the reservation state, the person's registration if any and their
-# municipality's leaving date (the checks); then one transaction: the seat claim, the
-# registration, the audit entry and the queued e-mail. The two SAVEPOINT lines are that
-# transaction as seen inside the test's own (BEGIN and COMMIT outside tests). The web session
-# is not written.
-REGISTRATION_QUERIES = 12
+# The web session, the user with their person, their roles (middleware); one read of the
+# session, its course's state, the person's registration if any and their municipality's
+# leaving date (the view); then one transaction: the registration, the audit entry, the queued
+# e-mail and the seat claim. The two SAVEPOINT lines are that transaction as seen inside the
+# test's own (BEGIN and COMMIT outside tests). The web session is not written.
+REGISTRATION_QUERIES = 10
 
 
 @pytest.fixture
