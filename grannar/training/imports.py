@@ -32,6 +32,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from grannar.core.audit import log_action
+from grannar.core.bulk import insert_rows
 from grannar.core.pause import pause_point
 from grannar.people.checks import check_birth_year
 from grannar.people.models import Gender, Person, Workplace, normalize_email
@@ -256,20 +257,28 @@ class Table:
     def rows(self) -> Iterator[tuple[int, dict]]:
         """(spreadsheet row number, {column: trimmed text}) for each row that is not empty.
         Raises `ImportRefused`-ready `_Unreadable` when the file cannot be read further."""
-        header = self.header
+        for number, cells in self.cells():
+            yield number, self.record(cells)
+
+    def cells(self) -> Iterator[tuple[int, list[str]]]:
+        """(spreadsheet row number, cells as read) for each row that is not empty: `record`
+        makes the row of one, for a pass that needs only some of them."""
         with self._open() as values:
             next(values, None)
             for number, cells in enumerate(values, start=2):
-                if not any((value or "").strip() for value in cells):
-                    continue
-                yield (
-                    number,
-                    {
-                        name: (cells[i] if i < len(cells) else "").strip()
-                        for i, name in enumerate(header)
-                        if name
-                    },
-                )
+                if "".join(cells).strip():
+                    yield number, cells
+
+    def record(self, cells: list[str]) -> dict:
+        """{column: trimmed text} of one row's cells; missing cells are empty."""
+        columns = self._columns
+        if len(cells) < len(self.header):
+            cells = [*cells, *[""] * (len(self.header) - len(cells))]
+        return {name: cells[i].strip() for i, name in columns}
+
+    @functools.cached_property
+    def _columns(self) -> list[tuple[int, str]]:
+        return [(i, name) for i, name in enumerate(self.header) if name]
 
 
 class _Unreadable(Exception):
@@ -801,18 +810,20 @@ class _AttendanceContext:
     def chosen(self, table: Table, stage: _Stage, column: str) -> Iterator[list[dict]]:
         """The rows the stage marks in `column`, in file order, in chunks of at most
         CHUNK_ROWS rows of the file."""
-        batch: list[tuple[int, dict]] = []
-        for number, row in table.rows():
-            batch.append((number, row))
+        batch: list[tuple[int, list[str]]] = []
+        for number, cells in table.cells():
+            batch.append((number, cells))
             if len(batch) == CHUNK_ROWS:
-                yield self._marked(batch, stage, column)
+                yield self._marked(table, batch, stage, column)
                 batch = []
         if batch:
-            yield self._marked(batch, stage, column)
+            yield self._marked(table, batch, stage, column)
 
-    def _marked(self, batch, stage: _Stage, column: str) -> list[dict]:
+    def _marked(self, table: Table, batch, stage: _Stage, column: str) -> list[dict]:
         marked = stage.marked(column, batch[0][0], batch[-1][0])
-        return [self.parse(number, row) for number, row in batch if number in marked]
+        return [
+            self.parse(number, table.record(cells)) for number, cells in batch if number in marked
+        ]
 
 
 def _people_by_email(emails: list[str]):
@@ -845,7 +856,7 @@ def _write_people(table, context, stage, report, steps, touched_persons: array) 
             values = _person_values(data, context, report)
             person = existing.get(data["email"])
             if person is None:
-                new.append(Person(email=data["email"], **values))
+                new.append((data["email"], values))
                 continue
             if any(
                 getattr(person, f"{key}_id" if key in _PERSON_RELATIONS else key)
@@ -859,15 +870,61 @@ def _write_people(table, context, stage, report, steps, touched_persons: array) 
             else:
                 changes["people_unchanged"] += 1
             touched_persons.append(person.pk)
-        Person.objects.with_scopes_disabled().bulk_create(new)
+        _insert_people(new, now)
         Person.objects.with_scopes_disabled().bulk_update(changed, [*PERSON_FIELDS, "updated"])
         changes["people_created"] += len(new)
         changes["people_updated"] += len(changed)
-        touched_persons.extend(person.pk for person in new)
+        if new:
+            touched_persons.extend(
+                _people_by_email([email for email, _values in new]).values_list("pk", flat=True)
+            )
         steps.advance(len(chunk))
 
 
 _PERSON_RELATIONS = {"municipality", "workplace", "staff_category"}
+
+
+_NEW_PERSON_COLUMNS = [
+    "email", "first_name", "last_name", "gender", "birth_year", "municipality_id",
+    "workplace_id", "workplace_name", "staff_category_id", "support_resource", "phone",
+    "personnummer_encrypted", "erased", "created", "updated",
+]  # fmt: skip
+
+
+def _insert_people(new: list[tuple[str, dict]], now: dt.datetime) -> None:
+    """Insert new people, (e-mail, `_person_values`) each, with what a new person has
+    otherwise: no phone, no personnummer, not erased, created and updated now."""
+    if not new:
+        return
+    stamp = connection.ops.adapt_datetimefield_value(now)
+
+    def pk(value):
+        return value.pk if value is not None else None
+
+    insert_rows(
+        Person,
+        _NEW_PERSON_COLUMNS,
+        [
+            (
+                email,
+                v["first_name"],
+                v["last_name"],
+                v["gender"],
+                v["birth_year"],
+                v["municipality"].pk,
+                pk(v["workplace"]),
+                v["workplace_name"],
+                pk(v["staff_category"]),
+                v["support_resource"],
+                "",
+                "",
+                None,
+                stamp,
+                stamp,
+            )
+            for email, v in new
+        ],
+    )
 
 
 def _person_values(data: dict, context: _AttendanceContext, report: ImportReport) -> dict:
@@ -917,15 +974,22 @@ def _write_registrations(table, context, stage, report, steps) -> None:
         ).values_list("email", "id", "municipality_id"):
             people[normalize_email(email)] = person_id
             municipality_of[person_id] = municipality_id
+        # Found by person, then loaded by id: the index on (session, person) probed with both
+        # lists would be probed once per pair, and a large file names hundreds of sessions.
+        keys = {(data["session"].pk, people[data["email"]]) for data in chunk}
+        registrations = Registration.objects.with_scopes_disabled()
+        found = [
+            pk
+            for pk, session_id, person_id in registrations.filter(
+                person_id__in=set(people.values())
+            )
+            .order_by()
+            .values_list("id", "session_id", "person_id")
+            if (session_id, person_id) in keys
+        ]
         existing = {
             (r.session_id, r.person_id): r
-            for r in Registration.objects.with_scopes_disabled()
-            .filter(
-                session_id__in={data["session"].pk for data in chunk},
-                person_id__in=people.values(),
-            )
-            .select_related("attendance")
-            .order_by()
+            for r in registrations.filter(pk__in=found).select_related("attendance").order_by()
         }
         now = timezone.now()
         new: dict[tuple[int, int], tuple[str, int, dict]] = {}
@@ -966,20 +1030,6 @@ def _write_registrations(table, context, stage, report, steps) -> None:
     attendance_recorded_after_commit(attended)
 
 
-def _insert(model, columns: list[str], rows: list[tuple]) -> None:
-    """INSERT `rows` (values in database form) in one executemany. The bulk of an import is new
-    registrations and attendance; preparing each value of each object as bulk_create does
-    would be most of the time of a large import."""
-    quote = connection.ops.quote_name
-    # The names come from the model, the values are parameters.
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
 def _insert_registrations(
     new: dict[tuple[int, int], tuple[str, int, dict]], now: dt.datetime
 ) -> list[tuple[int, str, dict]]:
@@ -987,7 +1037,7 @@ def _insert_registrations(
     if not new:
         return []
     stamp = connection.ops.adapt_datetimefield_value(now)
-    _insert(
+    insert_rows(
         Registration,
         ["session_id", "person_id", "municipality_id", "status", "created", "changed"],
         [
@@ -998,7 +1048,7 @@ def _insert_registrations(
     ids = {
         (session_id, person_id): pk
         for pk, session_id, person_id in Registration.objects.with_scopes_disabled()
-        .filter(session_id__in={key[0] for key in new}, person_id__in={key[1] for key in new})
+        .filter(person_id__in={key[1] for key in new})
         .order_by()
         .values_list("id", "session_id", "person_id")
     }
@@ -1040,7 +1090,7 @@ def _write_attendance_chunk(wanted, created, changes, attended: array, now) -> N
         elif attendance is not None:
             removed.append(attendance.pk)
     if new:
-        _insert(Attendance, ["registration_id", "hours", "method", "recorded"], new)
+        insert_rows(Attendance, ["registration_id", "hours", "method", "recorded"], new)
     Attendance.objects.bulk_update(changed, ["hours", "recorded"])
     if removed:
         Attendance.objects.filter(pk__in=removed).delete()

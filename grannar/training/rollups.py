@@ -17,9 +17,11 @@ rows under their own, so under READ COMMITTED a second refresh waits for the fir
 and then sees its rows. SQLite serialises writers anyway.
 """
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Case, Count, F, Max, Min, Q, Sum, Value, When
@@ -27,6 +29,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from grannar.core.audit import log_action
+from grannar.core.bulk import insert_rows
 from grannar.core.rules import FULL_COVERAGE_SECTORS, UNKNOWN, age_band, gender_key
 from grannar.people.models import Person
 from grannar.programmes.models import Municipality, Programme
@@ -57,13 +60,35 @@ def _chunks(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
 # --- recomputation from the raw registrations -------------------------------------------------
 
 
-def _person_rows(programme: Programme, person_ids: list[int] | None) -> list[PersonRollup]:
+class PersonRollupRow(NamedTuple):
+    """A person rollup as recomputed, in the order of `PersonRollup`'s columns: cheaper to
+    make by the hundred thousand than model instances, and inserted as it is."""
+
+    programme_id: int
+    person_id: int
+    municipality_id: int
+    support_resource: bool
+    workplace_id: int | None
+    staff_category_id: int | None
+    staff_category: str
+    sector: str
+    gender: str
+    age_band: str
+    entry: dt.date
+    exit: dt.date
+    hours: int
+    subgoals: str
+
+
+def _person_rows(programme: Programme, person_ids: list[int] | None) -> list[PersonRollupRow]:
     """The person rollups recomputed from the raw registrations: one aggregate query and one
     for the sub-goals (per batch of ids, or for the whole programme with None)."""
     return list(_iter_person_rows(programme, person_ids))
 
 
-def _iter_person_rows(programme: Programme, person_ids: list[int] | None) -> Iterator[PersonRollup]:
+def _iter_person_rows(
+    programme: Programme, person_ids: list[int] | None
+) -> Iterator[PersonRollupRow]:
     """`_person_rows`, one at a time."""
     scope = Scope(programme)
     rows = attended_registrations(scope)
@@ -99,8 +124,8 @@ def _iter_person_rows(programme: Programme, person_ids: list[int] | None) -> Ite
     for row in aggregates.iterator(chunk_size=5000):
         entry = timezone.localtime(row["entry"]).date()
         person_id = row["person_id"]
-        yield PersonRollup(
-            programme=programme,
+        yield PersonRollupRow(
+            programme_id=programme.pk,
             person_id=person_id,
             municipality_id=row["person__municipality_id"],
             support_resource=row["person__support_resource"],
@@ -344,19 +369,28 @@ def _write_persons(programme: Programme, persons: set[int]) -> None:
         # recounting them a few hundred at a time, and holds as little.
         for chunk in _chunks(persons):
             PersonRollup.objects.filter(programme=programme, person_id__in=chunk).delete()
-        batch = []
-        for row in _iter_person_rows(programme, None):
-            if row.person_id in persons:
-                batch.append(row)
-            if len(batch) >= PERSON_BATCH:
-                PersonRollup.objects.bulk_create(batch)
-                batch = []
-        PersonRollup.objects.bulk_create(batch)
+        _insert_person_rows(
+            row for row in _iter_person_rows(programme, None) if row.person_id in persons
+        )
         return
     for chunk in _chunks(persons, PERSON_BATCH):
         fresh = _person_rows(programme, chunk)
         PersonRollup.objects.filter(programme=programme, person_id__in=chunk).delete()
-        PersonRollup.objects.bulk_create(fresh, batch_size=1000)
+        _insert_person_rows(fresh)
+
+
+def _insert_person_rows(rows: Iterable[PersonRollupRow]) -> None:
+    """Insert person rollups as plain rows, a batch at a time: a large import writes tens of
+    thousands, and what this holds does not grow with them."""
+    date = connection.ops.adapt_datefield_value
+    batch: list[tuple] = []
+    for row in rows:
+        batch.append(row._replace(entry=date(row.entry), exit=date(row.exit)))
+        if len(batch) >= PERSON_BATCH:
+            insert_rows(PersonRollup, PersonRollupRow._fields, batch)
+            batch = []
+    if batch:
+        insert_rows(PersonRollup, PersonRollupRow._fields, batch)
 
 
 def _write_tallies(programme: Programme, municipalities: set[int]) -> None:
@@ -514,7 +548,7 @@ def rebuild(programme: Programme) -> int:
         for model in (PersonRollup, Tally, SessionMunicipality, SessionRollup, ProgrammeRollup):
             model.objects.filter(programme=programme).delete()
         people = _person_rows(programme, None)
-        PersonRollup.objects.bulk_create(people, batch_size=2000)
+        _insert_person_rows(people)
         rows = attended_registrations(Scope(programme)).order_by()
         participants = Q(person__support_resource=False)
         sector = "person__staff_category__sector_id"
@@ -634,7 +668,7 @@ def verify(programme: Programme) -> list[Difference]:
     return differences
 
 
-def _person_key(person: PersonRollup) -> tuple:
+def _person_key(person: PersonRollup | PersonRollupRow) -> tuple:
     return (
         person.municipality_id,
         person.support_resource,
