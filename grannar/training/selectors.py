@@ -145,7 +145,9 @@ _SESSION_TO_REGISTER = """SELECT s."id", s."course_id", s."code", s."starts", s.
 _LEFT_DAY = models.DateField()
 
 
-def access_session_to_register(*, user: User, pk: int, person: Person):
+def access_session_to_register(
+    *, user: User, pk: int, person: Person
+) -> tuple[Session, RegistrationState]:
     """A published course's session and the `RegistrationState` for `person`, in one query:
     what a person's own registration reads. The session holds only what registering uses."""
     params = [person.pk, person.municipality_id, pk, Course.Status.PUBLISHED]

@@ -101,24 +101,21 @@ def registration_create(
     # clicks that both find no registration are told apart by the unique constraint.
     if state is None or state.person_id != person.pk:
         state = registration_state(session_id=session.pk, person=person)
-    release_at, reserved_free, seats_taken, capacity = (
-        state.release_at,
-        state.reserved_free,
-        state.seats_taken,
-        state.capacity,
-    )
-    own_status, left_day = state.own_status, state.left_day
     check_may_register(by=by, person=person)
-    check_still_member(session=session, person=person, left=left_day)
+    check_still_member(session=session, person=person, left=state.left_day)
     check_registration_open(session)
     seen = seats.seen_counts(session.pk)
-    if own_status is not None and own_status != Status.CANCELLED:
+    if state.own_status is not None and state.own_status != Status.CANCELLED:
         raise _already_registered(person)
     try:
-        if own_status is None and not reserved_free and release_at is None:
+        if state.own_status is None and not state.reserved_free and state.release_at is None:
             try:
                 return _register_claiming_last(
-                    session=session, person=person, by=by, hoped=seats_taken < capacity, seen=seen
+                    session=session,
+                    person=person,
+                    by=by,
+                    hoped=state.seats_taken < state.capacity,
+                    seen=seen,
                 )
             except _ClaimDiffered:
                 pass  # the last seats went in the same instant: do it again, claiming first
@@ -126,9 +123,9 @@ def registration_create(
             session=session,
             person=person,
             by=by,
-            again=own_status is not None,
-            reserved_free=reserved_free,
-            release_at=release_at,
+            again=state.own_status is not None,
+            reserved_free=state.reserved_free,
+            release_at=state.release_at,
             seen=seen,
         )
     except IntegrityError as error:
