@@ -45,7 +45,7 @@ from grannar.training.models import (
 )
 
 BATCH = 2000  # ids per IN list
-PERSON_BATCH = 500  # persons recounted at a time: what a refresh holds in memory
+PERSON_BATCH = 2000  # persons recounted at a time: what a refresh holds in memory
 ONE_PASS = 10_000  # persons beyond which a refresh reads the programme's registrations once
 # Switched off only by the concurrency test's control, to show that the lock is what holds.
 LOCK_GUARD = True

@@ -4,7 +4,7 @@ import pytest
 from django_scopes import scopes_disabled
 
 from grannar.people.models import Person
-from grannar.training import imports
+from grannar.training import imports, rollups
 from grannar.training.imports import ImportRefused, import_attendance
 from grannar.training.models import Attendance, ImportJob, Registration
 from tests.training.test_imports import HEADER, sessions
@@ -201,6 +201,7 @@ def test_memory_does_not_grow_with_the_file(programme, monkeypatch):
     """Three times the rows for the same people: the peak grows by far less than a row's
     objects."""
     monkeypatch.setattr(imports, "CHUNK_ROWS", 200)
+    monkeypatch.setattr(rollups, "PERSON_BATCH", 200)
     sessions(programme)
     _peak(programme, attendance_list(300, start=900_000))  # what a first import sets up once
     small = _peak(programme, attendance_list(1000))
@@ -217,6 +218,7 @@ def test_memory_grows_with_the_people_only_by_their_ids(programme, monkeypatch):
     """Five times the people: the chunks are the same size; what grows is only the ids of the
     people touched (to recount their figures) and of recorded attendance, not objects."""
     monkeypatch.setattr(imports, "CHUNK_ROWS", 200)
+    monkeypatch.setattr(rollups, "PERSON_BATCH", 200)
     sessions(programme)
     _peak(programme, attendance_list(300, start=900_000))
     small = _peak(programme, attendance_list(1000))
