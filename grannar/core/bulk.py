@@ -22,4 +22,3 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
-
