@@ -32,7 +32,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from grannar.core.audit import log_action
-from grannar.core.bulk import insert_rows
+from grannar.core.bulk import id_list, insert_rows
 from grannar.core.pause import pause_point
 from grannar.people.checks import check_birth_year
 from grannar.people.models import Gender, Person, Workplace, normalize_email
@@ -981,7 +981,7 @@ def _write_registrations(table, context, stage, report, steps) -> None:
         found = [
             pk
             for pk, session_id, person_id in registrations.filter(
-                person_id__in=set(people.values())
+                person_id__in=id_list(set(people.values()))
             )
             .order_by()
             .values_list("id", "session_id", "person_id")
@@ -989,7 +989,9 @@ def _write_registrations(table, context, stage, report, steps) -> None:
         ]
         existing = {
             (r.session_id, r.person_id): r
-            for r in registrations.filter(pk__in=found).select_related("attendance").order_by()
+            for r in registrations.filter(pk__in=id_list(found))
+            .select_related("attendance")
+            .order_by()
         }
         now = timezone.now()
         new: dict[tuple[int, int], tuple[str, int, dict]] = {}
@@ -1048,7 +1050,7 @@ def _insert_registrations(
     ids = {
         (session_id, person_id): pk
         for pk, session_id, person_id in Registration.objects.with_scopes_disabled()
-        .filter(person_id__in={key[1] for key in new})
+        .filter(person_id__in=id_list({key[1] for key in new}))
         .order_by()
         .values_list("id", "session_id", "person_id")
     }

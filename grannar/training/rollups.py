@@ -25,11 +25,12 @@ from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Case, Count, F, Max, Min, Q, Sum, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from grannar.core.audit import log_action
-from grannar.core.bulk import insert_rows
+from grannar.core.bulk import id_list, insert_rows
 from grannar.core.rules import FULL_COVERAGE_SECTORS, UNKNOWN, age_band, gender_key
 from grannar.people.models import Person
 from grannar.programmes.models import Municipality, Programme
@@ -51,10 +52,11 @@ ONE_PASS = 10_000  # persons beyond which a refresh reads the programme's regist
 LOCK_GUARD = True
 
 
-def _chunks(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
+def _chunks(ids: Iterable[int], size: int = BATCH) -> Iterator[RawSQL]:
+    """The ids in order, `size` at a time, each batch as one parameter (`core.bulk.id_list`)."""
     ordered = sorted(set(ids))
     for start in range(0, len(ordered), size):
-        yield ordered[start : start + size]
+        yield id_list(ordered[start : start + size])
 
 
 # --- recomputation from the raw registrations -------------------------------------------------
@@ -80,14 +82,16 @@ class PersonRollupRow(NamedTuple):
     subgoals: str
 
 
-def _person_rows(programme: Programme, person_ids: list[int] | None) -> list[PersonRollupRow]:
+def _person_rows(
+    programme: Programme, person_ids: Iterable[int] | RawSQL | None
+) -> list[PersonRollupRow]:
     """The person rollups recomputed from the raw registrations: one aggregate query and one
     for the sub-goals (per batch of ids, or for the whole programme with None)."""
     return list(_iter_person_rows(programme, person_ids))
 
 
 def _iter_person_rows(
-    programme: Programme, person_ids: list[int] | None
+    programme: Programme, person_ids: Iterable[int] | RawSQL | None
 ) -> Iterator[PersonRollupRow]:
     """`_person_rows`, one at a time."""
     scope = Scope(programme)
@@ -173,7 +177,7 @@ def _tally_counts(people: Iterable) -> dict[tuple[int, str, str], list[int]]:
 
 
 def _session_counts(
-    programme: Programme, session_ids: list[int] | None
+    programme: Programme, session_ids: Iterable[int] | RawSQL | None
 ) -> tuple[dict[int, tuple[int, int]], dict[tuple[int, int], tuple[int, int]]]:
     """Per session (persons, sectors) and per (session, municipality) the same, from the raw
     registrations: people counted, and distinct sectors of the participants among them."""
