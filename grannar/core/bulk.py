@@ -1,4 +1,5 @@
-"""Plain bulk INSERTs for the writes that move many rows at once (imports, rollups).
+"""Plain bulk INSERTs and id lists for the writes that move many rows at once (imports,
+rollups).
 
 Django's `bulk_create` builds the SQL of every value of every object; for tens of thousands of
 rows that is most of the time of the write. Here one statement goes to `executemany` with the

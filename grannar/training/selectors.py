@@ -95,14 +95,6 @@ class RegistrationState:
     left_day: dt.date | None
 
 
-def _with_registration_state(sessions: QuerySet, person: Person) -> QuerySet:
-    own = Registration.objects.with_scopes_disabled().filter(session=OuterRef("pk"), person=person)
-    left = leaving_date_of(
-        programme_id=OuterRef("course__programme_id"), municipality_id=person.municipality_id
-    )
-    return sessions.annotate(own_status=Subquery(own.values("status")[:1]), left_day=Subquery(left))
-
-
 def _state_of(session: Session, person: Person) -> RegistrationState:
     return RegistrationState(
         person_id=person.pk,
@@ -117,12 +109,16 @@ def _state_of(session: Session, person: Person) -> RegistrationState:
 
 def registration_state(*, session_id: int, person: Person) -> RegistrationState:
     """The state registering `person` for the session depends on, in one query."""
-    session = _with_registration_state(
-        Session.objects.filter(pk=session_id).only(
-            "reservations_release_at", "reserved_free", "seats_taken", "capacity"
-        ),
-        person,
-    ).get()
+    own = Registration.objects.with_scopes_disabled().filter(session=OuterRef("pk"), person=person)
+    left = leaving_date_of(
+        programme_id=OuterRef("course__programme_id"), municipality_id=person.municipality_id
+    )
+    session = (
+        Session.objects.filter(pk=session_id)
+        .only("reservations_release_at", "reserved_free", "seats_taken", "capacity")
+        .annotate(own_status=Subquery(own.values("status")[:1]), left_day=Subquery(left))
+        .get()
+    )
     return _state_of(session, person)
 
 
