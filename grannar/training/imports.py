@@ -989,9 +989,14 @@ def _write_registrations(table, context, stage, report, steps) -> None:
         ]
         existing = {
             (r.session_id, r.person_id): r
-            for r in registrations.filter(pk__in=id_list(found))
-            .select_related("attendance")
-            .order_by()
+            for r in registrations.filter(pk__in=id_list(found)).order_by()
+        }
+        # Loaded apart rather than with select_related: the reverse one-to-one would tie each
+        # registration and its attendance in a reference cycle, garbage that only the cycle
+        # collector frees, chunks later.
+        attendance_of = {
+            a.registration_id: a
+            for a in Attendance.objects.filter(registration_id__in=id_list(found)).order_by()
         }
         now = timezone.now()
         new: dict[tuple[int, int], tuple[str, int, dict]] = {}
@@ -1025,7 +1030,7 @@ def _write_registrations(table, context, stage, report, steps) -> None:
         )
         changes["registrations_created"] += len(new)
         changes["registrations_updated"] += len(changed_registrations)
-        _write_attendance_chunk(wanted, created, changes, attended, now)
+        _write_attendance_chunk(wanted, attendance_of, created, changes, attended, now)
         steps.advance(len(chunk))
     for session in locked.values():
         _settle_seats(session, report)
@@ -1057,7 +1062,7 @@ def _insert_registrations(
     return [(ids[key], status, data) for key, (status, _municipality_id, data) in new.items()]
 
 
-def _write_attendance_chunk(wanted, created, changes, attended: array, now) -> None:
+def _write_attendance_chunk(wanted, attendance_of, created, changes, attended: array, now) -> None:
     ops = connection.ops
     stamp = ops.adapt_datetimefield_value(now)
     hours_field = Attendance._meta.get_field("hours")
@@ -1075,8 +1080,7 @@ def _write_attendance_chunk(wanted, created, changes, attended: array, now) -> N
     attended.extend(row[0] for row in new)
     changed, removed = [], []
     for registration, data in wanted:
-        # Loaded with the registration (select_related): None when there is none.
-        attendance = getattr(registration, "attendance", None)
+        attendance = attendance_of.get(registration.pk)
         if registration.status == Registration.Status.ATTENDED:
             if attendance is None:
                 new.append(
