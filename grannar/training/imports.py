@@ -987,17 +987,7 @@ def _write_registrations(table, context, stage, report, steps) -> None:
             .values_list("id", "session_id", "person_id")
             if (session_id, person_id) in keys
         ]
-        existing = {
-            (r.session_id, r.person_id): r
-            for r in registrations.filter(pk__in=id_list(found)).order_by()
-        }
-        # Loaded apart rather than with select_related: the reverse one-to-one would tie each
-        # registration and its attendance in a reference cycle, garbage that only the cycle
-        # collector frees, chunks later.
-        attendance_of = {
-            a.registration_id: a
-            for a in Attendance.objects.filter(registration_id__in=id_list(found)).order_by()
-        }
+        existing, attendance_of = _registrations_with_attendance(found)
         now = timezone.now()
         new: dict[tuple[int, int], tuple[str, int, dict]] = {}
         changed_registrations: list[Registration] = []
@@ -1035,6 +1025,25 @@ def _write_registrations(table, context, stage, report, steps) -> None:
     for session in locked.values():
         _settle_seats(session, report)
     attendance_recorded_after_commit(attended)
+
+
+def _registrations_with_attendance(
+    ids: list[int],
+) -> tuple[dict[tuple[int, int], Registration], dict[int, Attendance]]:
+    """The registrations by (session, person) and their attendance by registration.
+
+    Loaded apart rather than with select_related: the reverse one-to-one would tie each
+    registration and its attendance in a reference cycle, garbage that only the cycle collector
+    frees, chunks later, so the memory peak would depend on when it runs.
+    """
+    if not ids:
+        return {}, {}
+    registrations = Registration.objects.with_scopes_disabled().filter(pk__in=id_list(ids))
+    attendance = Attendance.objects.filter(registration_id__in=id_list(ids))
+    return (
+        {(r.session_id, r.person_id): r for r in registrations.order_by()},
+        {a.registration_id: a for a in attendance.order_by()},
+    )
 
 
 def _insert_registrations(
