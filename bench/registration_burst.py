@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))  # also for a test loading this file
 from common import free_port, postgres_answers, recreate_pg  # noqa: E402 - needs the line above
 
+from grannar.core.webserver import gunicorn_options  # noqa: E402 - after the path
+
 BIN = Path(sys.executable).parent
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 UNUSABLE = "!"
@@ -216,10 +218,7 @@ def run(name: str, database_url: str, args) -> dict:
             "config.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
+            *gunicorn_options(),
             "--log-level",
             "warning",
         ],

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import psycopg
 
+from grannar.core.webserver import gunicorn_options
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DATABASE = "grannar"
@@ -172,10 +174,7 @@ class WebProcess:
                 "config.wsgi",
                 "--bind",
                 f"127.0.0.1:{self.port}",
-                "--workers",
-                "2",
-                "--threads",
-                "4",
+                *gunicorn_options(),
                 # Two servers on one machine: no shared control socket in the home folder.
                 "--no-control-socket",
                 "--log-level",

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from grannar.collaboration.notifications import send_due_routine_reminders
 from grannar.core.management.base import AdminCommand
 from grannar.core.queue import task_backend_name
+from grannar.core.webserver import gunicorn_options
 from grannar.demo import demo_load
 from grannar.demo.people import DEMO_DOMAIN, demo_totp_secret
 from grannar.people.models import User
@@ -23,10 +24,7 @@ def web_server_command(host: str, port: int) -> list[str]:
         "config.wsgi",
         "--bind",
         f"{host}:{port}",
-        "--workers",
-        os.environ.get("WEB_CONCURRENCY", "2"),
-        "--threads",
-        "4",
+        *gunicorn_options(),
         "--access-logfile",
         "-",
         "--logger-class",
