@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
+from django.db import connections
 from django_scopes import scopes_disabled
 from playwright.sync_api import sync_playwright
 
@@ -46,6 +47,12 @@ def browser(monkeypatch):
         )
         yield browser
         browser.close()
+        # The connection the test's ORM calls opened is closed here, while Playwright's loop is
+        # open and the fixture allows it: the database teardown after this fixture left it open,
+        # and the test database then could not be dropped at the end of the run.
+        for connection in connections.all(initialized_only=True):
+            if not connection.in_atomic_block:
+                connection.close()
 
 
 class PageWatch:
