@@ -1,5 +1,5 @@
-"""How gunicorn runs Grannar's web processes: one list of options for `grannar serve`, the
-operations guide, the tests that start real servers and the benchmarks."""
+"""How gunicorn runs Grannar's web processes: one list of options for `grannar serve`, the tests
+that start real servers and the benchmarks (docs/operations.md shows the same options)."""
 
 import os
 
